@@ -1,0 +1,70 @@
+package org.sdd4j.backend;
+
+import org.sdd4j.tensor.Tensor;
+
+/**
+ * The tensor operations the model families need, on float32, contiguous, row-major tensors.
+ *
+ * <p>Every operation writes into a caller-supplied {@code out} tensor, so that the caller (a layer
+ * running inside a {@link Ops} scope) decides where activations live and for how long. Each operation
+ * has one meaning, given by {@link ReferenceBackend}; faster providers are tested against it.
+ * Shapes are checked by the callers in {@link Ops}; providers may assume them valid.
+ */
+public interface Backend extends AutoCloseable {
+
+    /** A short name for logs and {@code sdd4j info}. */
+    String name();
+
+    /** Worker threads this provider uses. */
+    int threads();
+
+    /**
+     * {@code out[m, n] = sum_k a[m, k] * w[n, k] + bias[n]}: the product of a linear layer, with the
+     * weight in torch's {@code [out, in]} layout. {@code a} is {@code [M, K]}, {@code w} {@code [N, K]};
+     * {@code bias} may be null.
+     */
+    void linear(Tensor a, Tensor w, Tensor bias, Tensor out, int m, int n, int k);
+
+    /**
+     * Batched {@code out[b] = a[b] @ (transB ? b[b]^T : b[b])}, with {@code a} {@code [B, M, K]} and
+     * {@code b} {@code [B, K, N]} or {@code [B, N, K]}.
+     */
+    void batchedMatmul(Tensor a, Tensor b, boolean transB, Tensor out, int batch, int m, int n, int k);
+
+    /** 1-D convolution, torch semantics (cross-correlation, zero padding both sides). */
+    void conv1d(Tensor x, Tensor w, Tensor bias, int stride, int padding, int groups, Tensor out);
+
+    /** 2-D convolution, torch semantics. */
+    void conv2d(Tensor x, Tensor w, Tensor bias, int strideH, int strideW, int padH, int padW, int groups, Tensor out);
+
+    /** Layer normalisation over the last dimension; weight and bias may be null (no affine). */
+    void layerNorm(Tensor x, Tensor weight, Tensor bias, float eps, Tensor out);
+
+    /** Group normalisation of {@code [B, C, L]} with {@code groups} groups and per-channel affine. */
+    void groupNorm(Tensor x, int groups, Tensor weight, Tensor bias, float eps, Tensor out);
+
+    /**
+     * Batch normalisation with fixed statistics (inference) of {@code [B, C, ...]} over channel dim 1:
+     * {@code (x - mean) / sqrt(var + eps) * weight + bias}.
+     */
+    void batchNorm(Tensor x, Tensor mean, Tensor var, Tensor weight, Tensor bias, float eps, Tensor out);
+
+    /** Softmax over the last dimension. */
+    void softmax(Tensor x, Tensor out);
+
+    /** {@code out = f(x)} element-wise; {@code out} may be {@code x}. */
+    void activation(Activation f, Tensor x, Tensor out);
+
+    /**
+     * {@code out = a + b}, where {@code b} has as many elements as {@code a} or divides it and is
+     * broadcast over the leading dimensions (a bias or positional term); {@code out} may be {@code a}.
+     */
+    void add(Tensor a, Tensor b, Tensor out);
+
+    /** Max pooling of {@code [B, C, H, W]} with stride equal to the kernel, floor mode. */
+    void maxPool2d(Tensor x, int kh, int kw, Tensor out);
+
+    @Override
+    default void close() {
+    }
+}

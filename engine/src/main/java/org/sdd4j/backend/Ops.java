@@ -1,0 +1,356 @@
+package org.sdd4j.backend;
+
+import java.lang.foreign.Arena;
+import java.util.Arrays;
+import org.sdd4j.tensor.DType;
+import org.sdd4j.tensor.Tensor;
+
+/**
+ * The functional face of a {@link Backend}: each call checks shapes, allocates its result in this
+ * scope's arena and runs the operation. Layers are written against this class, the way PyTorch
+ * modules are written against {@code torch.nn.functional}.
+ *
+ * <p>A scope lives for one forward pass: closing it frees every activation at once.
+ * Layout glue (permutes, reductions over small dims, concatenation) is defined here once, since it
+ * is memory movement rather than arithmetic worth a provider of its own.
+ */
+public final class Ops implements AutoCloseable {
+    private final Backend backend;
+    private final Arena arena;
+
+    public Ops(Backend backend) {
+        this(backend, Arena.ofConfined());
+    }
+
+    public Ops(Backend backend, Arena arena) {
+        this.backend = backend;
+        this.arena = arena;
+    }
+
+    public Backend backend() {
+        return backend;
+    }
+
+    public Arena arena() {
+        return arena;
+    }
+
+    public Tensor zeros(int... shape) {
+        return Tensor.zeros(arena, DType.F32, shape);
+    }
+
+    @Override
+    public void close() {
+        arena.close();
+    }
+
+    // ---- arithmetic (delegated to the backend) ----
+
+    /** {@code x @ w^T + b} over the last dimension of {@code x}, torch.nn.functional.linear. */
+    public Tensor linear(Tensor x, Tensor w, Tensor b) {
+        int k = x.dim(-1), n = w.dim(0);
+        requireShape(w, "linear weight", n, k);
+        if (b != null) {
+            requireShape(b, "linear bias", n);
+        }
+        int[] s = x.shape();
+        s[s.length - 1] = n;
+        Tensor out = zeros(s);
+        backend.linear(x, w, b, out, (int) (x.numel() / k), n, k);
+        return out;
+    }
+
+    /** Batched matrix product of {@code [B, M, K]} and {@code [B, K, N]} (or {@code [B, N, K]} if transB). */
+    public Tensor matmul(Tensor a, Tensor b, boolean transB) {
+        int batch = a.dim(0), m = a.dim(1), k = a.dim(2);
+        int n = transB ? b.dim(1) : b.dim(2);
+        if (b.dim(0) != batch || (transB ? b.dim(2) : b.dim(1)) != k) {
+            throw new IllegalArgumentException("matmul shapes " + Arrays.toString(a.shape()) + " and "
+                    + Arrays.toString(b.shape()) + (transB ? "^T" : ""));
+        }
+        Tensor out = zeros(batch, m, n);
+        backend.batchedMatmul(a, b, transB, out, batch, m, n, k);
+        return out;
+    }
+
+    public Tensor conv1d(Tensor x, Tensor w, Tensor b, int stride, int padding, int groups) {
+        int cin = x.dim(1), cout = w.dim(0), kw = w.dim(2);
+        if (w.dim(1) * groups != cin || cout % groups != 0) {
+            throw new IllegalArgumentException("conv1d weight " + Arrays.toString(w.shape()) + " does not fit input "
+                    + Arrays.toString(x.shape()) + " with groups=" + groups);
+        }
+        int lout = (x.dim(2) + 2 * padding - kw) / stride + 1;
+        Tensor out = zeros(x.dim(0), cout, lout);
+        backend.conv1d(x, w, b, stride, padding, groups, out);
+        return out;
+    }
+
+    public Tensor conv2d(Tensor x, Tensor w, Tensor b, int strideH, int strideW, int padH, int padW, int groups) {
+        int cin = x.dim(1), cout = w.dim(0);
+        if (w.dim(1) * groups != cin || cout % groups != 0) {
+            throw new IllegalArgumentException("conv2d weight " + Arrays.toString(w.shape()) + " does not fit input "
+                    + Arrays.toString(x.shape()) + " with groups=" + groups);
+        }
+        int hout = (x.dim(2) + 2 * padH - w.dim(2)) / strideH + 1;
+        int wout = (x.dim(3) + 2 * padW - w.dim(3)) / strideW + 1;
+        Tensor out = zeros(x.dim(0), cout, hout, wout);
+        backend.conv2d(x, w, b, strideH, strideW, padH, padW, groups, out);
+        return out;
+    }
+
+    public Tensor layerNorm(Tensor x, Tensor weight, Tensor bias, float eps) {
+        Tensor out = zeros(x.shape());
+        backend.layerNorm(x, weight, bias, eps, out);
+        return out;
+    }
+
+    public Tensor groupNorm(Tensor x, int groups, Tensor weight, Tensor bias, float eps) {
+        Tensor out = zeros(x.shape());
+        backend.groupNorm(x, groups, weight, bias, eps, out);
+        return out;
+    }
+
+    public Tensor batchNorm(Tensor x, Tensor mean, Tensor var, Tensor weight, Tensor bias, float eps) {
+        requireShape(mean, "batch-norm running_mean", x.dim(1));
+        Tensor out = zeros(x.shape());
+        backend.batchNorm(x, mean, var, weight, bias, eps, out);
+        return out;
+    }
+
+    public Tensor softmax(Tensor x) {
+        Tensor out = zeros(x.shape());
+        backend.softmax(x, out);
+        return out;
+    }
+
+    public Tensor act(Activation f, Tensor x) {
+        Tensor out = zeros(x.shape());
+        backend.activation(f, x, out);
+        return out;
+    }
+
+    /** Applies {@code f} in place and returns {@code x}. */
+    public Tensor actInPlace(Activation f, Tensor x) {
+        backend.activation(f, x, x);
+        return x;
+    }
+
+    /** {@code a + b} with {@code b} broadcast over leading dimensions. */
+    public Tensor add(Tensor a, Tensor b) {
+        checkBroadcast(a, b);
+        Tensor out = zeros(a.shape());
+        backend.add(a, b, out);
+        return out;
+    }
+
+    /** {@code a += b} in place; returns {@code a}. */
+    public Tensor addInPlace(Tensor a, Tensor b) {
+        checkBroadcast(a, b);
+        backend.add(a, b, a);
+        return a;
+    }
+
+    public Tensor maxPool2d(Tensor x, int kh, int kw) {
+        Tensor out = zeros(x.dim(0), x.dim(1), x.dim(2) / kh, x.dim(3) / kw);
+        backend.maxPool2d(x, kh, kw, out);
+        return out;
+    }
+
+    // ---- layout glue ----
+
+    /** A contiguous copy with dimensions {@code d0} and {@code d1} swapped. */
+    public Tensor transpose(Tensor x, int d0, int d1) {
+        int r = x.rank();
+        int[] perm = new int[r];
+        for (int i = 0; i < r; i++) {
+            perm[i] = i;
+        }
+        perm[norm(d0, r)] = norm(d1, r);
+        perm[norm(d1, r)] = norm(d0, r);
+        return permute(x, perm);
+    }
+
+    /** A contiguous copy whose dimension {@code i} is input dimension {@code perm[i]}. */
+    public Tensor permute(Tensor x, int... perm) {
+        int r = x.rank();
+        int[] in = x.shape();
+        int[] os = new int[r];
+        long[] inStride = strides(in);
+        long[] srcStride = new long[r];
+        for (int i = 0; i < r; i++) {
+            os[i] = in[perm[i]];
+            srcStride[i] = inStride[perm[i]];
+        }
+        Tensor out = zeros(os);
+        long n = out.numel();
+        int[] idx = new int[r];
+        long src = 0;
+        for (long i = 0; i < n; i++) {
+            out.setFloat(i, x.getFloat(src));
+            for (int d = r - 1; d >= 0; d--) {
+                idx[d]++;
+                src += srcStride[d];
+                if (idx[d] < os[d]) {
+                    break;
+                }
+                src -= srcStride[d] * os[d];
+                idx[d] = 0;
+            }
+        }
+        return out;
+    }
+
+    /** Max over dimension {@code dim} (dropped), optionally of |x|. */
+    public Tensor max(Tensor x, int dim, boolean abs) {
+        return reduce(x, dim, abs ? Reduction.MAX_ABS : Reduction.MAX);
+    }
+
+    /** Mean over dimension {@code dim} (dropped). */
+    public Tensor mean(Tensor x, int dim) {
+        return reduce(x, dim, Reduction.MEAN);
+    }
+
+    /** Element-wise maximum of two tensors of the same shape. */
+    public Tensor maximum(Tensor a, Tensor b) {
+        requireShape(b, "maximum operand", a.shape());
+        Tensor out = zeros(a.shape());
+        for (long i = 0, n = a.numel(); i < n; i++) {
+            out.setFloat(i, Math.max(a.getFloat(i), b.getFloat(i)));
+        }
+        return out;
+    }
+
+    /** Element-wise product with {@code b} broadcast over leading dimensions. */
+    public Tensor mul(Tensor a, Tensor b) {
+        checkBroadcast(a, b);
+        Tensor out = zeros(a.shape());
+        long m = b.numel();
+        for (long i = 0, n = a.numel(); i < n; i++) {
+            out.setFloat(i, a.getFloat(i) * b.getFloat(i % m));
+        }
+        return out;
+    }
+
+    /** {@code x * s} in place; returns {@code x}. */
+    public Tensor scaleInPlace(Tensor x, float s) {
+        for (long i = 0, n = x.numel(); i < n; i++) {
+            x.setFloat(i, x.getFloat(i) * s);
+        }
+        return x;
+    }
+
+    /** Concatenation along dimension {@code dim}. */
+    public Tensor concat(int dim, Tensor... parts) {
+        int r = parts[0].rank();
+        int d = norm(dim, r);
+        int[] s = parts[0].shape();
+        int total = 0;
+        for (Tensor p : parts) {
+            total += p.dim(d);
+        }
+        s[d] = total;
+        Tensor out = zeros(s);
+        long outer = 1;
+        for (int i = 0; i < d; i++) {
+            outer *= s[i];
+        }
+        long inner = out.numel() / outer / total;
+        long at = 0;
+        long rowOut = total * inner * 4L;
+        for (Tensor p : parts) {
+            long chunk = p.dim(d) * inner * 4L;
+            for (long o = 0; o < outer; o++) {
+                java.lang.foreign.MemorySegment.copy(p.data(), o * chunk, out.data(), o * rowOut + at, chunk);
+            }
+            at += chunk;
+        }
+        return out;
+    }
+
+    /** A contiguous copy of entries [from, from + len) along dimension {@code dim}. */
+    public Tensor narrow(Tensor x, int dim, int from, int len) {
+        int d = norm(dim, x.rank());
+        int[] s = x.shape();
+        int full = s[d];
+        s[d] = len;
+        Tensor out = zeros(s);
+        long outer = 1;
+        for (int i = 0; i < d; i++) {
+            outer *= s[i];
+        }
+        long inner = x.numel() / outer / full;
+        for (long o = 0; o < outer; o++) {
+            java.lang.foreign.MemorySegment.copy(x.data(), (o * full + from) * inner * 4, out.data(),
+                    o * len * inner * 4, len * inner * 4);
+        }
+        return out;
+    }
+
+    private enum Reduction { MAX, MAX_ABS, MEAN }
+
+    private Tensor reduce(Tensor x, int dim, Reduction kind) {
+        int r = x.rank();
+        int d = norm(dim, r);
+        int[] in = x.shape();
+        long outer = 1, inner = 1;
+        for (int i = 0; i < d; i++) {
+            outer *= in[i];
+        }
+        for (int i = d + 1; i < r; i++) {
+            inner *= in[i];
+        }
+        int len = in[d];
+        int[] os = new int[r - 1];
+        for (int i = 0, j = 0; i < r; i++) {
+            if (i != d) {
+                os[j++] = in[i];
+            }
+        }
+        Tensor out = zeros(os);
+        for (long o = 0; o < outer; o++) {
+            for (long q = 0; q < inner; q++) {
+                long base = o * len * inner + q;
+                double acc = kind == Reduction.MEAN ? 0 : Double.NEGATIVE_INFINITY;
+                for (int t = 0; t < len; t++) {
+                    float v = x.getFloat(base + t * inner);
+                    switch (kind) {
+                        case MAX -> acc = Math.max(acc, v);
+                        case MAX_ABS -> acc = Math.max(acc, Math.abs(v));
+                        case MEAN -> acc += v;
+                    }
+                }
+                out.setFloat(o * inner + q, (float) (kind == Reduction.MEAN ? acc / len : acc));
+            }
+        }
+        return out;
+    }
+
+    static long[] strides(int[] shape) {
+        long[] s = new long[shape.length];
+        long acc = 1;
+        for (int i = shape.length - 1; i >= 0; i--) {
+            s[i] = acc;
+            acc *= shape[i];
+        }
+        return s;
+    }
+
+    private static int norm(int d, int rank) {
+        return d < 0 ? d + rank : d;
+    }
+
+    private static void checkBroadcast(Tensor a, Tensor b) {
+        if (b.numel() == 0 || a.numel() % b.numel() != 0) {
+            throw new IllegalArgumentException("cannot broadcast " + Arrays.toString(b.shape()) + " over "
+                    + Arrays.toString(a.shape()));
+        }
+    }
+
+    /** Throws unless {@code t} has exactly {@code shape}. */
+    public static void requireShape(Tensor t, String what, int... shape) {
+        if (!Arrays.equals(t.shape(), shape)) {
+            throw new IllegalArgumentException(what + " has shape " + Arrays.toString(t.shape()) + ", expected "
+                    + Arrays.toString(shape));
+        }
+    }
+}
