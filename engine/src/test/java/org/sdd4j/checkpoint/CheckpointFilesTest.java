@@ -38,10 +38,10 @@ class CheckpointFilesTest {
         }
     }
 
-    /** Computed values may differ from torch's in the last bits (the order of the norm's sum). */
+    /** Computed values may differ from torch's in the last bits (torch sums the norm in float32, this in double). */
     static void assertFirstClose(Tensor t, double... expected) {
         for (int i = 0; i < expected.length; i++) {
-            assertEquals(expected[i], t.getAsDouble(i), 1e-7 * Math.abs(expected[i]) + 1e-9, "element " + i + " of " + t);
+            assertEquals(expected[i], t.getAsDouble(i), 1e-6 * Math.abs(expected[i]) + 1e-9, "element " + i + " of " + t);
         }
     }
 
