@@ -180,6 +180,9 @@ public final class FlacDecoder implements AudioDecoder {
                 try {
                     decodeFrame();
                 } catch (FlacBitReader.EndOfData e) {
+                    if (frameHeaderAfter(frameStart)) {
+                        throw corrupt("the frame's data runs into the frames after it");
+                    }
                     throw new AudioFormatException(source, "truncated: the file ends inside the FLAC frame at byte offset "
                             + frameStart + " after " + count + " samples");
                 }
@@ -197,7 +200,13 @@ public final class FlacDecoder implements AudioDecoder {
             return new AudioClip(count == out.length ? out : Arrays.copyOf(out, count), info.sampleRate(), source);
         }
 
-        private void decodeFrame() throws FlacBitReader.EndOfData, AudioFormatException {
+        /** The frame header fields that decoding needs. */
+        private record Header(int blockSize, int sizeCode, int channelCode) {
+        }
+
+        /** Parses and CRC-checks the frame header starting at the reader's (byte-aligned) position. */
+        private Header readHeader(FlacBitReader r) throws FlacBitReader.EndOfData, AudioFormatException {
+            int start = r.bytePosition();
             int sync = r.uint(16);
             if ((sync & 0xFFFE) != 0xFFF8) {
                 throw corrupt(String.format("expected a frame sync code, found 0x%04X", sync));
@@ -209,7 +218,7 @@ public final class FlacDecoder implements AudioDecoder {
             if (r.bits(1) != 0) {
                 throw corrupt("reserved header bit is set");
             }
-            readCodedNumber();
+            readCodedNumber(r);
             int blockSize = switch (blockSizeCode) {
                 case 0 -> throw corrupt("reserved block size code 0");
                 case 1 -> 192;
@@ -225,10 +234,35 @@ public final class FlacDecoder implements AudioDecoder {
                 default -> { } // rate in the code itself, or STREAMINFO's; the clip uses STREAMINFO's
             }
             int headerEnd = r.bytePosition();
-            int crc8 = r.uint(8);
-            if (crc8(frameStart, headerEnd) != crc8) {
+            if (crc8(start, headerEnd) != r.uint(8)) {
                 throw corrupt("frame header CRC-8 mismatch");
             }
+            return new Header(blockSize, sizeCode, channelCode);
+        }
+
+        /**
+         * Whether a valid frame header starts somewhere after {@code from}: tells a frame that runs past
+         * the end of the file because it is corrupt from one that is cut off because the file is truncated.
+         */
+        private boolean frameHeaderAfter(int from) {
+            for (int i = from + 1; i + 1 < buf.limit(); i++) {
+                if ((buf.get(i) & 0xFF) == 0xFF && (buf.get(i + 1) & 0xFE) == 0xF8) {
+                    try {
+                        readHeader(new FlacBitReader(buf, i));
+                        return true;
+                    } catch (FlacBitReader.EndOfData | AudioFormatException e) {
+                        // not a header; keep looking
+                    }
+                }
+            }
+            return false;
+        }
+
+        private void decodeFrame() throws FlacBitReader.EndOfData, AudioFormatException {
+            Header h = readHeader(r);
+            int blockSize = h.blockSize();
+            int sizeCode = h.sizeCode();
+            int channelCode = h.channelCode();
             int bps = switch (sizeCode) {
                 case 0 -> info.bitsPerSample();
                 case 1 -> 8;
@@ -267,7 +301,7 @@ public final class FlacDecoder implements AudioDecoder {
         }
 
         /** The UTF-8-like coded frame or sample number; only its well-formedness matters here. */
-        private void readCodedNumber() throws FlacBitReader.EndOfData, AudioFormatException {
+        private void readCodedNumber(FlacBitReader r) throws FlacBitReader.EndOfData, AudioFormatException {
             int first = r.uint(8);
             int ones = Integer.numberOfLeadingZeros(~first << 24); // leading one bits of the first byte
             if (ones == 1 || ones > 7) {
