@@ -97,12 +97,8 @@ public final class PthReader {
     private static Object readLegacy(Path path, MemorySegment file, Arena arena) {
         TorchGlobals scan = new TorchGlobals(arena, true);
         RestrictedUnpickler header = new RestrictedUnpickler(file, 0, path, scan, null);
-        Object magic;
-        try {
-            magic = header.load();
-        } catch (CheckpointException e) {
-            throw new CheckpointException(path, "not a torch.save file (starts like a pickle but not like a checkpoint)", e);
-        }
+        // A hostile plain pickle fails here already, on its first global, with that global's name.
+        Object magic = header.load();
         if (!LEGACY_MAGIC.equals(magic instanceof Long l ? BigInteger.valueOf(l) : magic)) {
             throw new CheckpointException(path, "a plain pickle, not a torch.save checkpoint");
         }
