@@ -14,7 +14,7 @@ public interface SpoofModel {
     String family();
 
     /** How raw audio is shaped before {@link #logits}. */
-    InputConvention input();
+    InputSpec input();
 
     /** How the two logits become one score. */
     ScoreRule scoreRule();

@@ -3,7 +3,7 @@ package org.sdd4j.model.aasist;
 import org.sdd4j.backend.Activation;
 import org.sdd4j.backend.Ops;
 import org.sdd4j.checkpoint.StateDict;
-import org.sdd4j.model.InputConvention;
+import org.sdd4j.model.InputSpec;
 import org.sdd4j.model.ScoreRule;
 import org.sdd4j.model.SpoofModel;
 import org.sdd4j.nn.BatchNorm;
@@ -50,8 +50,8 @@ public final class Aasist implements SpoofModel {
     }
 
     @Override
-    public InputConvention input() {
-        return InputConvention.FIXED_64600;
+    public InputSpec input() {
+        return InputSpec.FIXED_64600;
     }
 
     @Override
