@@ -39,6 +39,14 @@ class OneDnnTest {
     }
 
     @Test
+    void appliesTheThreadCountToOpenMp() {
+        MemorySegment one = segment(new float[] {2});
+        dnn.sgemm(false, false, 1, 1, 1, 1, one, 1, one, 1, 0, segment(new float[1]), 1);
+        assertEquals(1, org.sdd4j.nativelib.gomp.gomp_h.omp_get_max_threads());
+        assertThrows(IllegalArgumentException.class, () -> OneDnn.create(-1));
+    }
+
+    @Test
     void sgemmMatchesNaiveLoopWithTransposesAndOddSizes() {
         int[][] sizes = {{1, 1, 1}, {7, 13, 5}, {33, 17, 65}, {64, 3, 129}};
         for (int[] s : sizes) {
