@@ -19,7 +19,7 @@ public final class Ops implements AutoCloseable {
     private final Arena arena;
 
     public Ops(Backend backend) {
-        this(backend, Arena.ofConfined());
+        this(backend, Arena.ofShared()); // shared: backend worker threads touch activations
     }
 
     public Ops(Backend backend, Arena arena) {
