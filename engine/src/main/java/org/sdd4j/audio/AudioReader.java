@@ -7,6 +7,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -34,7 +35,7 @@ public final class AudioReader {
 
     /** A reader that tries {@code decoder} first, then this reader's decoders. */
     public AudioReader with(AudioDecoder decoder) {
-        var list = new java.util.ArrayList<AudioDecoder>();
+        var list = new ArrayList<AudioDecoder>();
         list.add(decoder);
         list.addAll(decoders);
         return new AudioReader(list);
@@ -67,7 +68,10 @@ public final class AudioReader {
         }
     }
 
-    /** Decodes an in-memory file; {@code source} names it in the clip and in messages. */
+    /**
+     * Decodes an in-memory file (the bytes from the buffer's position to its limit); {@code source}
+     * names it in the clip and in messages.
+     */
     public AudioClip decode(String source, ByteBuffer contents) throws AudioFormatException {
         ByteBuffer whole = contents.slice();
         if (whole.limit() == 0) {

@@ -19,7 +19,7 @@ package org.sdd4j.audio;
  * </ul>
  * Kaiser's formulas give {@code beta = 0.1102 (A - 8.7)} and length
  * {@code N - 1 = (A - 7.95) / (2.285 dw)} for transition width {@code dw} (rad/sample at the
- * up-sampled rate). For 48 kHz -> 16 kHz this is about 300 taps per output sample.
+ * up-sampled rate). For 48 kHz -> 16 kHz this is 345 taps per output sample, for 44.1 kHz -> 16 kHz 316.
  *
  * <p>The filter is stored as {@code up} polyphase rows of contiguous, time-reversed taps, so each output
  * is one dot product with a contiguous window of the input; no trigonometry is done per sample.

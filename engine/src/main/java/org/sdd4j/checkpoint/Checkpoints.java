@@ -36,15 +36,18 @@ public final class Checkpoints {
         if (head.remaining() >= 2 && head.get(0) == 'P' && head.get(1) == 'K') {
             return PthReader.read(path);
         }
-        if ((head.get(0) & 0xff) == 0x80) {
+        // Safetensors before pickles: a 128..255-byte safetensors header also starts with 0x80.
+        boolean jsonAt8 = head.remaining() >= 9 && head.get(8) == '{';
+        long headerSize = head.remaining() >= 8 ? head.getLong(0) : -1;
+        if (jsonAt8 && headerSize >= 0 && headerSize <= size - 8) {
+            return SafetensorsReader.read(path);
+        }
+        if ((head.get(0) & 0xff) == 0x80 && head.remaining() >= 2 && head.get(1) >= 2 && head.get(1) <= 5) {
             return PthReader.read(path);
         }
-        if (head.remaining() >= 9 && head.get(8) == '{') {
-            long headerSize = head.getLong(0);
-            if (headerSize < 0 || headerSize > size - 8) {
-                throw new CheckpointException(path, "safetensors header of " + headerSize + " bytes is longer than the file (truncated?)");
-            }
-            return SafetensorsReader.read(path);
+        if (jsonAt8) {
+            throw new CheckpointException(path, "safetensors header of " + Long.toUnsignedString(headerSize)
+                    + " bytes is longer than the file (truncated?)");
         }
         StringBuilder hex = new StringBuilder();
         for (int i = 0; i < Math.min(head.remaining(), 8); i++) {

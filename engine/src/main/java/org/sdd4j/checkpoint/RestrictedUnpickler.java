@@ -43,6 +43,12 @@ public final class RestrictedUnpickler {
         Object call(List<Object> args);
     }
 
+    /** An object that BUILD may hand its pickled state to (Python's {@code __setstate__}). */
+    @FunctionalInterface
+    public interface Stateful {
+        void setState(Object state);
+    }
+
     /** Turns a persistent id (BINPERSID) into the object it stands for, e.g. a tensor storage. */
     @FunctionalInterface
     public interface PersistentLoader {
@@ -191,7 +197,9 @@ public final class RestrictedUnpickler {
                     Object target = peek(stack, at);
                     // torch.save stores a state dict's per-module version table as an attribute (BUILD on the
                     // OrderedDict). It carries no tensors, so attribute state on a dict is dropped.
-                    if (!(target instanceof Map)) {
+                    if (target instanceof Stateful stateful) {
+                        stateful.setState(state);
+                    } else if (!(target instanceof Map)) {
                         throw error(at, "BUILD on " + describe(target) + " is not supported");
                     }
                 }

@@ -10,6 +10,7 @@ import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -150,7 +151,7 @@ public final class SafetensorsReader {
             throw new CheckpointException(path, where + " has an impossibly large shape");
         }
         if (e - b != need) {
-            throw new CheckpointException(path, where + " spans " + (e - b) + " bytes but " + dtype + java.util.Arrays.toString(shape)
+            throw new CheckpointException(path, where + " spans " + (e - b) + " bytes but " + dtype + Arrays.toString(shape)
                     + " needs " + need);
         }
         return new Entry(name, dtype, shape, b, e);
@@ -172,7 +173,7 @@ public final class SafetensorsReader {
         };
     }
 
-    /** The safetensors name of a dtype (the inverse of the reader's table). */
+    /** The safetensors name of a dtype: sdd4j's DType names were chosen to be the same. */
     static String name(DType dtype) {
         return dtype.name();
     }

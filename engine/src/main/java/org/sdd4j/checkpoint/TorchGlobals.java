@@ -2,12 +2,15 @@ package org.sdd4j.checkpoint;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import org.sdd4j.tensor.DType;
 import org.sdd4j.tensor.Tensor;
@@ -77,6 +80,9 @@ final class TorchGlobals implements RestrictedUnpickler.Globals {
             }
             case "torch.storage" -> name.equals("UntypedStorage") ? new StorageType(DType.U8) : null;
             case "builtins", "__builtin__" -> builtin(name);
+            // numpy scalars (e.g. a best EER saved as numpy.float64) are plain numbers; no numpy arrays.
+            case "numpy" -> name.equals("dtype") ? (RestrictedUnpickler.Callable) args -> new NumpyDType(String.valueOf(args.getFirst())) : null;
+            case "numpy.core.multiarray", "numpy._core.multiarray" -> name.equals("scalar") ? (RestrictedUnpickler.Callable) TorchGlobals::numpyScalar : null;
             case "_codecs" -> name.equals("encode") ? (RestrictedUnpickler.Callable) TorchGlobals::encode : null;
             default -> null;
         };
@@ -109,11 +115,52 @@ final class TorchGlobals implements RestrictedUnpickler.Globals {
         return map;
     }
 
+    /** A numpy dtype such as 'f8'; BUILD supplies its byte order. */
+    static final class NumpyDType implements RestrictedUnpickler.Stateful {
+        final String code;
+        String byteOrder = "<";
+
+        NumpyDType(String code) {
+            this.code = code;
+        }
+
+        @Override
+        public void setState(Object state) {
+            List<?> t = asList(state);
+            if (t.size() > 1 && t.get(1) instanceof String order) {
+                byteOrder = order;
+            }
+        }
+    }
+
+    /** {@code numpy.core.multiarray.scalar(dtype, bytes)}: a numpy scalar as a Long, Double or Boolean. */
+    private static Object numpyScalar(List<Object> args) {
+        if (!(args.get(0) instanceof NumpyDType dtype) || !(args.get(1) instanceof byte[] raw)) {
+            throw new IllegalArgumentException("numpy scalar expects (dtype, bytes), got " + args);
+        }
+        ByteBuffer b = ByteBuffer.wrap(raw)
+                .order(dtype.byteOrder.equals(">") ? ByteOrder.BIG_ENDIAN : ByteOrder.LITTLE_ENDIAN);
+        return switch (dtype.code + ":" + raw.length) {
+            case "f8:8" -> b.getDouble();
+            case "f4:4" -> (double) b.getFloat();
+            case "f2:2" -> (double) Float.float16ToFloat(b.getShort());
+            case "i8:8", "u8:8" -> b.getLong();
+            case "i4:4" -> (long) b.getInt();
+            case "u4:4" -> b.getInt() & 0xffffffffL;
+            case "i2:2" -> (long) b.getShort();
+            case "u2:2" -> (long) (b.getShort() & 0xffff);
+            case "i1:1" -> (long) b.get();
+            case "u1:1" -> (long) (b.get() & 0xff);
+            case "b1:1" -> b.get() != 0;
+            default -> throw new IllegalArgumentException("unsupported numpy scalar type '" + dtype.code + "'");
+        };
+    }
+
     /** Protocol 2 pickles bytes as {@code _codecs.encode(text, 'latin1')}. */
     private static Object encode(List<Object> args) {
         String text = (String) args.get(0);
         String encoding = args.size() > 1 ? String.valueOf(args.get(1)) : "utf-8";
-        return switch (encoding.toLowerCase(java.util.Locale.ROOT).replace('-', '_')) {
+        return switch (encoding.toLowerCase(Locale.ROOT).replace('-', '_')) {
             case "latin1", "latin_1", "iso_8859_1" -> text.getBytes(StandardCharsets.ISO_8859_1);
             case "utf8", "utf_8" -> text.getBytes(StandardCharsets.UTF_8);
             case "ascii" -> text.getBytes(StandardCharsets.US_ASCII);

@@ -155,6 +155,32 @@ class AudioErrorTest {
         fails("nostreaminfo.flac", out.toByteArray(), "does not start with a STREAMINFO block");
     }
 
+    @Test
+    void pluggedInDecoderIsTriedFirst() throws Exception {
+        AudioDecoder ogg = new AudioDecoder() {
+            @Override
+            public String formatName() {
+                return "Ogg";
+            }
+
+            @Override
+            public boolean recognizes(ByteBuffer contents) {
+                return contents.limit() >= 4 && contents.get(0) == 'O' && contents.get(1) == 'g';
+            }
+
+            @Override
+            public AudioClip decode(String source, ByteBuffer contents) {
+                return new AudioClip(new float[] {contents.limit()}, 48000, source);
+            }
+        };
+        Path file = dir.resolve("x.ogg");
+        Files.write(file, "OggS and then some".getBytes(StandardCharsets.US_ASCII));
+        AudioClip clip = AudioReader.builtIn().with(ogg).decode(file);
+        assertEquals(18f, clip.samples()[0]);
+        assertEquals(file.toString(), clip.source());
+        assertThrows(AudioFormatException.class, () -> AudioReader.read(file)); // the built-in reader is unchanged
+    }
+
     /** Offset of the first audio frame: after "fLaC" and all metadata blocks. */
     static int metadataEnd(byte[] f) {
         int at = 4;
