@@ -10,7 +10,7 @@ import org.sdd4j.tensor.Tensor;
  * stacked HS-GALs (each with its own master node), element-wise max of the branches, and the readout
  * {@code [max|T|, mean T, max|S|, mean S, master] -> Linear(5 * gat_dims[1], 2)}.
  */
-final class GraphBackEnd {
+public final class GraphBackEnd {
     private final Tensor master1;
     private final Tensor master2;
     private final GraphAttentionLayer gatS;
@@ -27,7 +27,7 @@ final class GraphBackEnd {
     private final GraphPool poolHT2;
     private final Linear outLayer;
 
-    GraphBackEnd(StateDict sd, AasistConfig c) {
+    public GraphBackEnd(StateDict sd, AasistConfig c) {
         int d = c.encoderChannels(), g0 = c.gatDims()[0], g1 = c.gatDims()[1];
         double[] t = c.temperatures(), r = c.poolRatios();
         this.master1 = sd.require("master1", 1, 1, g0);
@@ -53,7 +53,7 @@ final class GraphBackEnd {
      * @param temporal nodes {@code [B, NT, D]}
      * @return logits {@code [B, 2]}
      */
-    Tensor forward(Ops ops, Tensor spectral, Tensor temporal) {
+    public Tensor forward(Ops ops, Tensor spectral, Tensor temporal) {
         int b = spectral.dim(0);
         Tensor outS = poolS.forward(ops, gatS.forward(ops, spectral));
         Tensor outT = poolT.forward(ops, gatT.forward(ops, temporal));

@@ -15,7 +15,7 @@ import org.sdd4j.tensor.Tensor;
  * and discards ({@code conv1} reads {@code x}). In inference it has no effect, so it is loaded (the
  * checkpoint must have it) but not evaluated.
  */
-final class ResidualBlock {
+public final class ResidualBlock {
     private final BatchNorm bn1;
     private final Conv2d conv1;
     private final BatchNorm bn2;
@@ -23,7 +23,7 @@ final class ResidualBlock {
     private final Conv2d downsample;
     private final boolean maxPool;
 
-    ResidualBlock(StateDict sd, String prefix, int in, int out, boolean first, boolean maxPool) {
+    public ResidualBlock(StateDict sd, String prefix, int in, int out, boolean first, boolean maxPool) {
         this.bn1 = first ? null : BatchNorm.load(sd, prefix + ".bn1", in);
         this.conv1 = Conv2d.load(sd, prefix + ".conv1", in, out, 2, 3, 1, 1);
         this.bn2 = BatchNorm.load(sd, prefix + ".bn2", out);
@@ -37,7 +37,7 @@ final class ResidualBlock {
         return bn1;
     }
 
-    Tensor forward(Ops ops, Tensor x) {
+    public Tensor forward(Ops ops, Tensor x) {
         Tensor out = ops.actInPlace(Activation.SELU, bn2.forward(ops, conv1.forward(ops, x)));
         out = conv2.forward(ops, out);
         ops.addInPlace(out, downsample != null ? downsample.forward(ops, x) : x);

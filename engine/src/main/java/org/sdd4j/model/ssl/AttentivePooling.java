@@ -1,0 +1,39 @@
+package org.sdd4j.model.ssl;
+
+import org.sdd4j.backend.Ops;
+import org.sdd4j.tensor.Tensor;
+
+/** SSL-AASIST's self-attentive pooling: {@code sum(x * softmax(w, dim), dim)} over one axis of {@code [B, C, F, T]}. */
+final class AttentivePooling {
+    private AttentivePooling() {
+    }
+
+    /** @param dim 3 pools over time (spectral nodes), 2 over frequency (temporal nodes) */
+    static Tensor sum(Ops ops, Tensor x, Tensor w, int dim) {
+        int b = x.dim(0), c = x.dim(1), f = x.dim(2), t = x.dim(3);
+        int len = dim == 3 ? t : f, other = dim == 3 ? f : t;
+        long step = dim == 3 ? 1 : t, otherStep = dim == 3 ? t : 1;
+        Tensor out = ops.zeros(b, c, other);
+        for (long plane = 0; plane < (long) b * c; plane++) {
+            long base = plane * f * t;
+            for (int o = 0; o < other; o++) {
+                long at = base + o * otherStep;
+                float max = Float.NEGATIVE_INFINITY;
+                for (int i = 0; i < len; i++) {
+                    max = Math.max(max, w.getFloat(at + i * step));
+                }
+                float denom = 0;
+                for (int i = 0; i < len; i++) {
+                    denom += (float) Math.exp(w.getFloat(at + i * step) - max);
+                }
+                float acc = 0;
+                for (int i = 0; i < len; i++) {
+                    float weight = (float) Math.exp(w.getFloat(at + i * step) - max) / denom;
+                    acc += x.getFloat(at + i * step) * weight;
+                }
+                out.setFloat(plane * other + o, acc);
+            }
+        }
+        return out;
+    }
+}

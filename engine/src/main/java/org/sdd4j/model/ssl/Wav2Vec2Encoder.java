@@ -1,0 +1,177 @@
+package org.sdd4j.model.ssl;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.sdd4j.backend.Activation;
+import org.sdd4j.backend.Ops;
+import org.sdd4j.checkpoint.StateDict;
+import org.sdd4j.nn.Linear;
+import org.sdd4j.tensor.Tensor;
+
+/**
+ * The wav2vec 2.0 family encoder (wav2vec 2.0, XLS-R, MMS, HuBERT-style): a strided conv feature
+ * extractor, a feature projection, a grouped positional convolution with weight norm, and a pre-LN or
+ * post-LN transformer (DESIGN.md 3.2). Any size: dimensions come from the weights.
+ */
+public final class Wav2Vec2Encoder {
+    private static final float EPS = 1e-5f;
+
+    private final Wav2Vec2Config config;
+    private final Tensor[] convWeight;
+    private final Tensor[] convBias;
+    private final Tensor[][] convNorm;
+    private final Tensor projNormWeight;
+    private final Tensor projNormBias;
+    private final Linear projection;
+    private final Tensor posWeight;
+    private final Tensor posBias;
+    private final Tensor encoderNormWeight;
+    private final Tensor encoderNormBias;
+    private final List<Layer> layers = new ArrayList<>();
+
+    private record Layer(Linear q, Linear k, Linear v, Linear out, Tensor attnNormW, Tensor attnNormB, Linear fc1,
+                         Linear fc2, Tensor finalNormW, Tensor finalNormB) {
+    }
+
+    /**
+     * @param sd    weights with the encoder's own names (fairseq or Hugging Face), prefix already removed
+     * @param heads attention heads, or 0 to use the published rule
+     */
+    public Wav2Vec2Encoder(StateDict sd, int heads) {
+        this(sd, heads, null);
+    }
+
+    /** As {@link #Wav2Vec2Encoder(StateDict, int)}, with the transformer's norm placement given (null: inferred). */
+    public Wav2Vec2Encoder(StateDict sd, int heads, Boolean preLayerNorm) {
+        Wav2Vec2Weights w = new Wav2Vec2Weights(sd);
+        this.config = Wav2Vec2Config.infer(w, heads, preLayerNorm);
+        int n = config.convChannels().length;
+        convWeight = new Tensor[n];
+        convBias = new Tensor[n];
+        convNorm = new Tensor[n][];
+        for (int i = 0; i < n; i++) {
+            String p = "feature_extractor.conv_layers." + i;
+            convWeight[i] = w.require(p + ".0.weight");
+            convBias[i] = config.convBias() ? w.require(p + ".0.bias", config.convChannels()[i]) : null;
+            int c = config.convChannels()[i];
+            if (config.layerNormExtractor()) {
+                convNorm[i] = new Tensor[] {w.require(p + ".2.1.weight", c), w.require(p + ".2.1.bias", c)};
+            } else if (i == 0) {
+                convNorm[i] = new Tensor[] {w.require(p + ".2.weight", c), w.require(p + ".2.bias", c)};
+            }
+        }
+        int c = config.convChannels()[n - 1], d = config.hidden();
+        projNormWeight = w.require("layer_norm.weight", c);
+        projNormBias = w.require("layer_norm.bias", c);
+        projection = new Linear(w.require("post_extract_proj.weight", d, c), w.require("post_extract_proj.bias", d));
+        posWeight = w.positionalConvWeight();
+        posBias = w.require("encoder.pos_conv.0.bias", d);
+        encoderNormWeight = w.require("encoder.layer_norm.weight", d);
+        encoderNormBias = w.require("encoder.layer_norm.bias", d);
+        for (int i = 0; i < config.layers(); i++) {
+            String p = "encoder.layers." + i;
+            layers.add(new Layer(linear(w, p + ".self_attn.q_proj", d, d), linear(w, p + ".self_attn.k_proj", d, d),
+                    linear(w, p + ".self_attn.v_proj", d, d), linear(w, p + ".self_attn.out_proj", d, d),
+                    w.require(p + ".self_attn_layer_norm.weight", d), w.require(p + ".self_attn_layer_norm.bias", d),
+                    linear(w, p + ".fc1", d, config.ffn()), linear(w, p + ".fc2", config.ffn(), d),
+                    w.require(p + ".final_layer_norm.weight", d), w.require(p + ".final_layer_norm.bias", d)));
+        }
+    }
+
+    private static Linear linear(Wav2Vec2Weights w, String p, int in, int out) {
+        return new Linear(w.require(p + ".weight", out, in), w.require(p + ".bias", out));
+    }
+
+    public Wav2Vec2Config config() {
+        return config;
+    }
+
+    /** Output features {@code [B, frames, D]} of waveforms {@code [B, T]}. */
+    public Tensor forward(Ops ops, Tensor waveforms) {
+        return forward(ops, waveforms, null);
+    }
+
+    /**
+     * As {@link #forward(Ops, Tensor)}, also collecting hidden states as Hugging Face numbers them
+     * (0: transformer input after the positional conv (and, post-LN, the first LayerNorm); i: after layer i).
+     */
+    public Tensor forward(Ops ops, Tensor waveforms, List<Tensor> hiddenStates) {
+        Tensor x = extractFeatures(ops, waveforms);                  // [B, C, frames]
+        x = ops.transpose(x, 1, 2);                                  // [B, frames, C]
+        x = projection.forward(ops, ops.layerNorm(x, projNormWeight, projNormBias, EPS));
+        x = ops.addInPlace(x, positional(ops, x));
+        if (!config.preLayerNorm()) {
+            x = ops.layerNorm(x, encoderNormWeight, encoderNormBias, EPS);
+        }
+        if (hiddenStates != null) {
+            hiddenStates.add(x);
+        }
+        for (Layer layer : layers) {
+            x = config.preLayerNorm() ? preLnLayer(ops, layer, x) : postLnLayer(ops, layer, x);
+            if (hiddenStates != null) {
+                hiddenStates.add(x);
+            }
+        }
+        return config.preLayerNorm() ? ops.layerNorm(x, encoderNormWeight, encoderNormBias, EPS) : x;
+    }
+
+    /** The conv feature extractor: {@code [B, T]} to {@code [B, C, frames]}. */
+    public Tensor extractFeatures(Ops ops, Tensor waveforms) {
+        Tensor x = waveforms.reshape(waveforms.dim(0), 1, waveforms.dim(1));
+        for (int i = 0; i < convWeight.length; i++) {
+            x = ops.conv1d(x, convWeight[i], convBias[i], config.convStrides()[i], 0, 1);
+            if (config.layerNormExtractor()) {
+                // LayerNorm over channels: the reference transposes to [B, T, C] and back.
+                x = ops.transpose(ops.layerNorm(ops.transpose(x, 1, 2), convNorm[i][0], convNorm[i][1], EPS), 1, 2);
+            } else if (convNorm[i] != null) {
+                x = ops.groupNorm(x, x.dim(1), convNorm[i][0], convNorm[i][1], EPS);
+            }
+            x = ops.actInPlace(Activation.GELU, x);
+        }
+        return x;
+    }
+
+    /** {@code GELU(conv(x))} with the even kernel's extra last frame removed, as {@code [B, frames, D]}. */
+    private Tensor positional(Ops ops, Tensor x) {
+        int frames = x.dim(1);
+        Tensor conv = ops.conv1d(ops.transpose(x, 1, 2), posWeight, posBias, 1, config.posConvKernel() / 2,
+                config.posConvGroups());
+        if (conv.dim(2) > frames) {
+            conv = ops.narrow(conv, 2, 0, frames);
+        }
+        return ops.transpose(ops.actInPlace(Activation.GELU, conv), 1, 2);
+    }
+
+    private Tensor preLnLayer(Ops ops, Layer l, Tensor x) {
+        Tensor h = attention(ops, l, ops.layerNorm(x, l.attnNormW, l.attnNormB, EPS));
+        x = ops.addInPlace(h, x);
+        Tensor f = feedForward(ops, l, ops.layerNorm(x, l.finalNormW, l.finalNormB, EPS));
+        return ops.addInPlace(f, x);
+    }
+
+    private Tensor postLnLayer(Ops ops, Layer l, Tensor x) {
+        x = ops.layerNorm(ops.addInPlace(attention(ops, l, x), x), l.attnNormW, l.attnNormB, EPS);
+        return ops.layerNorm(ops.addInPlace(feedForward(ops, l, x), x), l.finalNormW, l.finalNormB, EPS);
+    }
+
+    private Tensor feedForward(Ops ops, Layer l, Tensor x) {
+        return l.fc2.forward(ops, ops.actInPlace(Activation.GELU, l.fc1.forward(ops, x)));
+    }
+
+    /** Multi-head self-attention; q is scaled by head_dim^-0.5 after its projection, as fairseq and HF do. */
+    private Tensor attention(Ops ops, Layer l, Tensor x) {
+        int b = x.dim(0), t = x.dim(1), d = x.dim(2), h = config.heads(), dh = d / h;
+        Tensor q = ops.scaleInPlace(l.q.forward(ops, x), (float) Math.pow(dh, -0.5));
+        Tensor k = l.k.forward(ops, x);
+        Tensor v = l.v.forward(ops, x);
+        Tensor qh = heads(ops, q, b, t, h, dh), kh = heads(ops, k, b, t, h, dh), vh = heads(ops, v, b, t, h, dh);
+        Tensor att = ops.softmax(ops.matmul(qh, kh, true));          // [B*H, T, T]
+        Tensor ctx = ops.matmul(att, vh, false);                      // [B*H, T, dh]
+        Tensor merged = ops.permute(ctx.reshape(b, h, t, dh), 0, 2, 1, 3).reshape(b, t, d);
+        return l.out.forward(ops, merged);
+    }
+
+    private static Tensor heads(Ops ops, Tensor x, int b, int t, int h, int dh) {
+        return ops.permute(x.reshape(b, t, h, dh), 0, 2, 1, 3).reshape(b * h, t, dh);
+    }
+}
