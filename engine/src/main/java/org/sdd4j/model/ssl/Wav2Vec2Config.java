@@ -46,8 +46,8 @@ public record Wav2Vec2Config(int[] convChannels, int[] convKernels, int[] convSt
             strides[i] = i == 0 ? 5 : 2;
         }
         boolean bias = w.has("feature_extractor.conv_layers.0.0.bias");
-        boolean layerMode = w.has("feature_extractor.conv_layers.0.2.1.weight")
-                || w.has("feature_extractor.conv_layers." + (n - 1) + ".2.1.weight");
+        // Layer mode norms every conv layer; group mode only the first (whose HF name is the same).
+        boolean layerMode = w.has("feature_extractor.conv_layers." + (n - 1) + ".2.1.weight");
         int[] proj = w.require("post_extract_proj.weight").shape();
         int d = proj[0];
         int layers = 0;
