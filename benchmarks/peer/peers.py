@@ -210,7 +210,7 @@ def to_checkpoint_state(peer: SslAasistLogits) -> dict:
     return out
 
 
-def from_checkpoint_state(peer: SslAasistLogits, checkpoint: dict) -> None:
+def from_checkpoint_state(peer: SslAasistLogits, checkpoint: dict, assign: bool = False) -> None:
     """Loads a checkpoint with fairseq encoder names into the peer, strictly: every peer tensor
     must be present with its shape, and every checkpoint tensor must be used."""
     fairseq_to_peer = {}
@@ -224,15 +224,22 @@ def from_checkpoint_state(peer: SslAasistLogits, checkpoint: dict) -> None:
     unused = sorted(set(checkpoint) - set(fairseq_to_peer) - ignored)
     if missing or unused:
         raise KeyError(f"checkpoint does not match SSL-AASIST 300M: missing {missing[:8]}, unused {unused[:8]}")
-    peer.load_state_dict({p: checkpoint[k] for k, p in fairseq_to_peer.items()}, strict=True)
+    peer.load_state_dict({p: checkpoint[k] for k, p in fairseq_to_peer.items()}, strict=True, assign=assign)
 
 
 def load_ssl_aasist(ssl_repo: str, checkpoint_path: str, encoder_config: dict = XLSR_300M) -> nn.Module:
     if not os.path.isfile(checkpoint_path):
         sys.exit(f"{checkpoint_path}: not found; create it with benchmarks/peer/make_ssl_aasist_300m.py")
-    checkpoint = torch.load(checkpoint_path, map_location="cpu", weights_only=True, mmap=True)
-    peer = build_ssl_aasist(ssl_repo, encoder_config)
-    from_checkpoint_state(peer, checkpoint)
+    # Read into ordinary memory (not mmap=True: file-backed weights measured slower here), into a
+    # model built on the meta device that then takes the checkpoint's tensors as they are: no
+    # random initialisation to pay for and no second copy of the weights.
+    checkpoint = torch.load(checkpoint_path, map_location="cpu", weights_only=True)
+    with torch.device("meta"):
+        peer = build_ssl_aasist(ssl_repo, encoder_config)
+    from_checkpoint_state(peer, checkpoint, assign=True)
+    leftover = [n for n, t in list(peer.named_parameters()) + list(peer.named_buffers()) if t.is_meta]
+    if leftover:
+        raise RuntimeError(f"tensors not loaded from {checkpoint_path}: {leftover[:8]}")
     return peer.eval()
 
 

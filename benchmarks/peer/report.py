@@ -38,7 +38,9 @@ def load(paths):
 
 
 def mib(b):
-    return "n/a" if b is None else f"{b / 2**20:.0f}"
+    if b is None:
+        return "n/a"
+    return f"{b / 2**20:.2f}" if b < 10 * 2**20 else f"{b / 2**20:.0f}"
 
 
 def table(records) -> str:
@@ -80,7 +82,9 @@ def main():
     print("\n`vs sdd4j` = this implementation's median / sdd4j's median on the same configuration "
           "(> 1: sdd4j is faster). Peak RSS is VmHWM of the benchmark process (whole process, "
           "runtime included).")
-    print(input_check(records))
+    warning = input_check(records)
+    if warning:
+        print(warning)
 
 
 if __name__ == "__main__":
