@@ -47,9 +47,9 @@ for model in ${MODELS:-aasist ssl-aasist-300m}; do
     echo "== $model batch $batch, $threads threads" >&2
 
     if has_impl sdd4j; then
-      # >>> sdd4j harness (the lead implements `sdd4j bench`; it must append one sdd4j-bench/1
+      # >>> sdd4j harness (benchmarks/bench runs org.sdd4j.bench.ScoringBenchmark; it must append one sdd4j-bench/1
       # >>> record per run to --jsonl, fields as in benchmarks/README.md).
-      "$root/tools/sdd4j" bench "${common[@]}" --checkpoint "$checkpoint" --wav "$wav" --jsonl "$results" \
+      "$root/benchmarks/bench" "${common[@]}" --checkpoint "$checkpoint" --wav "$wav" --jsonl "$results" \
         || echo "run_cpu.sh: sdd4j bench failed for $model batch $batch; continuing with the peers" >&2
     fi
     if has_impl torch; then
