@@ -26,6 +26,7 @@ final class ProgressBar {
     private final long start = System.nanoTime();
     private long lastDraw;
     private long done;
+    private long drawnDone = -1;
     private boolean drawn;
 
     ProgressBar(PrintWriter err, String label, long total, Unit unit, boolean interactive) {
@@ -76,7 +77,9 @@ final class ProgressBar {
 
     /** Draws the final state and ends the line. */
     synchronized void finish() {
-        draw();
+        if (interactive || drawnDone != done) {
+            draw();
+        }
         if (interactive) {
             err.println();
         }
@@ -110,6 +113,7 @@ final class ProgressBar {
         }
         err.flush();
         drawn = true;
+        drawnDone = done;
     }
 
     private String amount(long n) {

@@ -13,6 +13,7 @@ import java.util.Optional;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicReference;
 import org.sdd4j.api.Detector;
 import org.sdd4j.api.DetectorOptions;
 import org.sdd4j.api.Score;
@@ -28,22 +29,31 @@ import picocli.CommandLine.Parameters;
 /** {@code sdd4j score}: scores audio files and writes an ASVspoof-style score file. */
 @Command(name = "score", mixinStandardHelpOptions = true,
         description = {"Scores audio with a detector: higher scores mean more likely bona fide.", ""},
-        footer = {"", "INPUT is any mix of:",
-            "  - audio files (WAV or FLAC, any sample rate; resampled to 16 kHz, mixed to mono);",
-            "  - directories: every audio file under them, recursively (.wav .flac and other audio extensions;",
-            "    formats sdd4j cannot decode are reported as such);",
-            "  - list files (.txt .lst .list .scp .csv .tsv .protocol): one input per line; blank lines and",
-            "    lines starting with # are skipped. A line naming an existing file (absolute, or relative to",
-            "    the list's folder) is scored under that name. Otherwise the first field (comma-separated in",
-            "    .csv, else white-space separated) that names a file, or that is an utterance id with a",
-            "    .flac/.wav file in the list's folder or its flac/ or wav/ subfolder, is scored under the",
-            "    file's name without folder and extension. This reads ASVspoof 2019/2021 protocols",
-            "    (SPEAKER UTT_ID - ATTACK KEY), ASVspoof 5 protocols (SPEAKER FILE ...) and Kaldi .scp",
-            "    (KEY PATH). A first line that resolves to nothing is taken as a header.",
+        footer = {"",
+            "INPUT is any mix of:",
+            "  - audio files: WAV or FLAC, any sample rate (resampled to 16 kHz),",
+            "    mixed to mono; reported under the path as given;",
+            "  - directories: every audio file under them, recursively (.wav, .flac",
+            "    and other audio extensions; formats sdd4j cannot decode are",
+            "    reported as such);",
+            "  - list files (.txt .lst .list .scp .csv .tsv .protocol), one input a",
+            "    line; blank lines and lines starting with # are skipped:",
+            "    * a line naming an existing file (absolute, or relative to the",
+            "      list's folder) is scored under that name;",
+            "    * otherwise the first field (comma-separated in .csv, else space-",
+            "      separated) that names a file, or that is an utterance id with a",
+            "      .flac/.wav file in the list's folder or its flac/ or wav/",
+            "      subfolder, is scored under the file's name without folder and",
+            "      extension. This reads ASVspoof 2019/2021 protocols (SPEAKER",
+            "      UTT_ID - ATTACK KEY), ASVspoof 5 protocols (SPEAKER FILE ...)",
+            "      and Kaldi .scp files (KEY PATH);",
+            "    * a first line that resolves to nothing is taken as a header.",
             "",
-            "Output: tab-separated with the header 'filename<TAB>cm-score' (the ASVspoof 5 score-file",
-            "format), or JSON lines with the same fields. Inputs that cannot be scored are reported on",
-            "stderr (and as an 'error' field in JSON lines); the others are still scored (exit code 2)."})
+            "Output: tab-separated with the header 'filename<TAB>cm-score' (the",
+            "ASVspoof 5 score-file format), or JSON lines with the same fields.",
+            "Inputs that cannot be scored are reported on stderr (and as an",
+            "'error' field in JSON lines) and the others are still scored; the",
+            "exit code is then 2."})
 final class ScoreCommand implements Callable<Integer> {
     enum Emit { logits }
 
@@ -91,6 +101,9 @@ final class ScoreCommand implements Callable<Integer> {
         }
         if (threads != null && threads < 1) {
             throw new UsageException("--threads must be at least 1, was " + threads);
+        }
+        if (output != null && output.toAbsolutePath().getParent() != null && !Files.isDirectory(output.toAbsolutePath().getParent())) {
+            throw new UsageException("--output " + output + ": folder " + output.toAbsolutePath().getParent() + " does not exist");
         }
         PrintWriter err = spec.commandLine().getErr();
         List<Inputs.Item> items = Inputs.resolve(inputs);
@@ -153,10 +166,15 @@ final class ScoreCommand implements Callable<Integer> {
             writer.header();
             // Two batches in flight: the one being computed and the next, already decoded.
             BlockingQueue<Loaded> queue = new ArrayBlockingQueue<>(2 * batch);
+            AtomicReference<Throwable> readerFailure = new AtomicReference<>();
             Thread reader = Thread.ofPlatform().daemon().name("sdd4j-audio-reader").start(() -> {
                 try {
-                    for (Inputs.Item item : items) {
-                        queue.put(load(item));
+                    try {
+                        for (Inputs.Item item : items) {
+                            queue.put(load(item));
+                        }
+                    } catch (RuntimeException | Error e) {
+                        readerFailure.set(e); // e.g. out of memory on a huge file: stop rather than hang
                     }
                     queue.put(END);
                 } catch (InterruptedException e) {
@@ -174,6 +192,10 @@ final class ScoreCommand implements Callable<Integer> {
                         chunk.clear();
                     }
                     if (next == END) {
+                        if (readerFailure.get() != null) {
+                            throw new IOException("reading audio failed: " + Main.oneLine(readerFailure.get()),
+                                    readerFailure.get());
+                        }
                         return failed;
                     }
                 }
