@@ -14,6 +14,8 @@ import org.sdd4j.checkpoint.StateDict;
 import org.sdd4j.model.SpoofModel;
 import org.sdd4j.model.aasist.Aasist;
 import org.sdd4j.model.aasist.AasistConfig;
+import org.sdd4j.model.ssl.AntiDeepfake;
+import org.sdd4j.model.ssl.SslAasist;
 import org.sdd4j.tensor.DType;
 import org.sdd4j.tensor.Tensor;
 import org.sdd4j.zoo.ModelFamily;
@@ -92,15 +94,9 @@ public final class ModelLoader {
         }
         return switch (family) {
             case AASIST -> new Aasist(sd, aasistConfig(sd, configFile));
-            // The two SSL families are recognised; their models arrive in org.sdd4j.model.ssl.
-            case SSL_AASIST -> unavailable(family, sd); // LEAD: new org.sdd4j.model.ssl.SslAasist(sd);
-            case ANTIDEEPFAKE -> unavailable(family, sd); // LEAD: new org.sdd4j.model.ssl.AntiDeepfake(sd);
+            case SSL_AASIST -> new SslAasist(sd);
+            case ANTIDEEPFAKE -> new AntiDeepfake(sd);
         };
-    }
-
-    private static SpoofModel unavailable(ModelFamily family, StateDict sd) {
-        throw new CheckpointException(sd.source(), "this is a " + family + " checkpoint, a family this build of sdd4j"
-                + " recognises but cannot run");
     }
 
     /**
