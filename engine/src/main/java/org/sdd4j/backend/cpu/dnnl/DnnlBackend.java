@@ -136,7 +136,11 @@ public final class DnnlBackend extends CpuBackend {
         int tile = Math.max(64, Math.min(4096, (131072 / kk) / 64 * 64));
         int tilesW = (wout + tile - 1) / tile;
         long plane = (long) hout * wout;
-        MemorySegment xs = x.data(), ws = w.data(), os = out.data();
+        // Workers read and write through unscoped views: the tensors may live in the caller's confined arena
+        // (an Ops scope), which only its owner thread may touch; the owner is blocked here until the
+        // workers finish, so the memory cannot be freed under them.
+        MemorySegment xs = unscoped(x), ws = unscoped(w), os = unscoped(out);
+        MemorySegment bs = bias == null ? null : unscoped(bias);
         int tasks = batch * groups * hout * tilesW;
         // Too few tiles to spread over the pool: one thread builds them and sgemm runs on the whole team.
         boolean fewTiles = tasks < 2 * threads();
@@ -171,7 +175,7 @@ public final class DnnlBackend extends CpuBackend {
                     MemorySegment c = os.asSlice(o0 * Float.BYTES);
                     if (biasRow != null) {
                         for (int r = 0; r < coutPg; r++) {
-                            Arrays.fill(biasRow, 0, nt, bias.getFloat((long) g * coutPg + r));
+                            Arrays.fill(biasRow, 0, nt, bs.getAtIndex(F, (long) g * coutPg + r));
                             MemorySegment.copy(biasRow, 0, c, F, (long) r * plane * Float.BYTES, nt);
                         }
                     }
@@ -242,6 +246,10 @@ public final class DnnlBackend extends CpuBackend {
         OneDnn d = OneDnn.create(threads());
         instances.add(d);
         return d;
+    }
+
+    private static MemorySegment unscoped(Tensor t) {
+        return MemorySegment.ofAddress(t.data().address()).reinterpret(t.data().byteSize());
     }
 
     /** oneDNN reads native float32 memory only; anything else takes the Vector API path. */
