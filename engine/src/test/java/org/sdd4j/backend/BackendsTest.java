@@ -9,6 +9,7 @@ import jdk.incubator.vector.FloatVector;
 import org.junit.jupiter.api.Test;
 import org.sdd4j.backend.cpu.CpuBackend;
 import org.sdd4j.backend.cpu.dnnl.DnnlBackend;
+import org.sdd4j.tensor.Tensor;
 
 /** Backend selection: the default rule, forcing each provider, and the errors. */
 class BackendsTest {
@@ -57,6 +58,26 @@ class BackendsTest {
                 System.clearProperty(Backends.PROPERTY);
             } else {
                 System.setProperty(Backends.PROPERTY, before);
+            }
+        }
+    }
+
+    @Test
+    void opsScopesWorkWithMultiThreadedProviders() {
+        // Ops' own arena is touched by the providers' worker threads: a confined one would throw.
+        for (String provider : new String[] {"vector", "dnnl"}) {
+            try (Backend b = Backends.select(provider, 2).backend(); Ops ops = new Ops(b)) {
+                Tensor x = ops.zeros(1, 4, 6, 700);
+                for (long i = 0; i < x.numel(); i++) {
+                    x.setFloat(i, (i % 7) - 3f);
+                }
+                Tensor w = ops.zeros(8, 4, 2, 3);
+                for (long i = 0; i < w.numel(); i++) {
+                    w.setFloat(i, 0.5f);
+                }
+                Tensor y = ops.act(Activation.ABS, ops.conv2d(x, w, null, 1, 1, 1, 1, 1));
+                assertEquals(ops.linear(ops.zeros(3, 700), ops.zeros(5, 700), null).dim(1), 5);
+                assertTrue(y.getFloat(y.numel() / 2) >= 0, provider);
             }
         }
     }
