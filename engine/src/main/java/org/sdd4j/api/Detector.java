@@ -15,7 +15,7 @@ import org.sdd4j.audio.AudioReader;
 import org.sdd4j.audio.Resampler;
 import org.sdd4j.backend.Backend;
 import org.sdd4j.backend.Ops;
-import org.sdd4j.backend.cpu.CpuBackend;
+import org.sdd4j.backend.Backends;
 import org.sdd4j.checkpoint.Checkpoints;
 import org.sdd4j.checkpoint.StateDict;
 import org.sdd4j.model.InputSpec;
@@ -95,7 +95,7 @@ public final class Detector implements AutoCloseable {
      * same choice that scoring makes.
      */
     public static Backend createBackend(int threads) {
-        return new CpuBackend(threads);
+        return Backends.cpu(threads);
     }
 
     /** The model, for callers that drive it directly (e.g. to fine-tune it). */

@@ -18,10 +18,15 @@ public final class Ops implements AutoCloseable {
     private final Backend backend;
     private final Arena arena;
 
+    /**
+     * A scope with its own shared arena: shared, not confined, because the backends' worker threads read
+     * and write the activations it holds.
+     */
     public Ops(Backend backend) {
         this(backend, Arena.ofShared()); // shared: backend worker threads touch activations
     }
 
+    /** A scope allocating in {@code arena}, which must not be confined when the backend has several threads. */
     public Ops(Backend backend, Arena arena) {
         this.backend = backend;
         this.arena = arena;

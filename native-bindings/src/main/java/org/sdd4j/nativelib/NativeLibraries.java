@@ -139,8 +139,9 @@ public final class NativeLibraries {
         int major = dnnl_version_t.major(v);
         String version = major + "." + dnnl_version_t.minor(v) + "." + dnnl_version_t.patch(v);
         MemorySegment hash = dnnl_version_t.hash(v);
-        if (!hash.equals(MemorySegment.NULL)) {
-            version += " (" + hash.reinterpret(128).getString(0) + ")";
+        String commit = hash.equals(MemorySegment.NULL) ? "" : hash.reinterpret(128).getString(0).trim();
+        if (!commit.isEmpty() && !commit.equals("N/A")) { // builds without git metadata report "N/A"
+            version += " (" + commit + ")";
         }
         if (major != DNNL_API_MAJOR) {
             throw new NativeLibraryException(location.library() + " (found via " + location.source()

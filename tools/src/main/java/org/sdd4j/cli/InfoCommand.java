@@ -3,8 +3,9 @@ package org.sdd4j.cli;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 import jdk.incubator.vector.FloatVector;
-import org.sdd4j.api.Detector;
 import org.sdd4j.backend.Backend;
+import org.sdd4j.backend.BackendChoice;
+import org.sdd4j.backend.Backends;
 import org.sdd4j.nativelib.NativeLibraries;
 import org.sdd4j.nativelib.NativeLibraryException;
 import picocli.CommandLine;
@@ -29,9 +30,11 @@ final class InfoCommand implements Callable<Integer> {
         out.println("CPU cores:  " + cores);
         out.println("Vector API: preferred species " + FloatVector.SPECIES_PREFERRED.vectorBitSize() + " bits ("
                 + FloatVector.SPECIES_PREFERRED.length() + " floats per vector)");
-        try (Backend backend = Detector.createBackend(cores)) {
-            out.println("backend:    " + backend.name() + " with " + backend.threads() + " threads (the default for"
-                    + " 'sdd4j score': CPU, as this build has no GPU backend; --threads changes the thread count)");
+        BackendChoice choice = Backends.select(cores);
+        try (Backend backend = choice.backend()) {
+            out.println(choice.describe().strip());
+            out.println("  (what 'sdd4j score' uses by default; no GPU backend in this build; --threads sets the count,"
+                    + " -Dsdd4j.backend=reference|vector|dnnl forces a provider)");
         }
         out.println("native libraries:");
         try {

@@ -1,0 +1,99 @@
+package org.sdd4j.backend;
+
+import java.util.Arrays;
+import java.util.Locale;
+import jdk.incubator.vector.FloatVector;
+import org.sdd4j.backend.cpu.CpuBackend;
+import org.sdd4j.backend.cpu.dnnl.DnnlBackend;
+import org.sdd4j.backend.cpu.dnnl.OneDnn;
+
+/**
+ * Picks the CPU backend: oneDNN when its library loads here, else the portable Vector API provider.
+ * {@code -Dsdd4j.backend=reference|vector|dnnl} forces one; forcing {@code dnnl} where it cannot load is
+ * an error rather than a silent fallback, so a benchmark or a bug report never measures the wrong thing.
+ */
+public final class Backends {
+    /** System property that forces a provider. */
+    public static final String PROPERTY = "sdd4j.backend";
+
+    /** The CPU providers. */
+    public enum Provider {
+        /** {@link ReferenceBackend}: plain loops, one thread; for checking, never for speed. */
+        REFERENCE,
+        /** {@link CpuBackend}: Vector API kernels, pure Java. */
+        VECTOR,
+        /** {@link DnnlBackend}: oneDNN for matmuls and convolutions, Vector API for the rest. */
+        DNNL;
+
+        /** The value of {@code -Dsdd4j.backend} that names this provider. */
+        public String propertyValue() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+
+        static Provider parse(String value) {
+            for (Provider p : values()) {
+                if (p.propertyValue().equals(value.trim().toLowerCase(Locale.ROOT))) {
+                    return p;
+                }
+            }
+            throw new IllegalArgumentException("-D" + PROPERTY + "=" + value + " is not a backend; use one of "
+                    + Arrays.stream(values()).map(Provider::propertyValue).toList());
+        }
+    }
+
+    private Backends() {
+    }
+
+    /** The CPU backend for {@code threads} worker threads (see {@link #select(int)}). */
+    public static Backend cpu(int threads) {
+        return select(threads).backend();
+    }
+
+    /** The CPU backend for {@code threads} worker threads, with the reason it was chosen. */
+    public static BackendChoice select(int threads) {
+        return select(System.getProperty(PROPERTY), threads);
+    }
+
+    /**
+     * As {@link #select(int)}, with the value of {@code -Dsdd4j.backend} given explicitly.
+     *
+     * @param forced a provider name, or null / blank for the default rule
+     * @throws IllegalArgumentException if {@code forced} names no provider
+     * @throws IllegalStateException    if {@code forced} is {@code dnnl} and oneDNN cannot be used
+     */
+    public static BackendChoice select(String forced, int threads) {
+        if (threads < 1) {
+            throw new IllegalArgumentException("threads must be >= 1, got " + threads);
+        }
+        int bits = FloatVector.SPECIES_PREFERRED.vectorBitSize();
+        if (forced != null && !forced.isBlank()) {
+            Provider p = Provider.parse(forced);
+            String why = "forced by -D" + PROPERTY + "=" + p.propertyValue();
+            return switch (p) {
+                case REFERENCE -> new BackendChoice(new ReferenceBackend(), p, why, "", bits);
+                case VECTOR -> new BackendChoice(new CpuBackend(threads), p, why, "", bits);
+                case DNNL -> {
+                    try {
+                        DnnlBackend d = new DnnlBackend(threads);
+                        yield new BackendChoice(d, p, why, describeDnnl(d), bits);
+                    } catch (RuntimeException | LinkageError e) {
+                        throw new IllegalStateException("-D" + PROPERTY + "=dnnl, but oneDNN cannot be used: "
+                                + e.getMessage() + " (remove the property to fall back to the Vector API backend)",
+                                e);
+                    }
+                }
+            };
+        }
+        try {
+            DnnlBackend d = new DnnlBackend(threads);
+            return new BackendChoice(d, Provider.DNNL, "default: oneDNN loaded", describeDnnl(d), bits);
+        } catch (RuntimeException | LinkageError e) {
+            return new BackendChoice(new CpuBackend(threads), Provider.VECTOR,
+                    "default: oneDNN not used (" + e.getMessage() + ")", "", bits);
+        }
+    }
+
+    private static String describeDnnl(DnnlBackend d) {
+        return d.library().describe() + ", ISA " + OneDnn.effectiveIsa();
+    }
+}
