@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Test;
 import org.sdd4j.audio.AudioReader;
 import org.sdd4j.backend.Backend;
 import org.sdd4j.backend.Ops;
-import org.sdd4j.backend.cpu.CpuBackend;
+import org.sdd4j.backend.Backends;
 import org.sdd4j.checkpoint.Checkpoints;
 import org.sdd4j.checkpoint.StateDict;
 import org.sdd4j.model.ssl.AntiDeepfake;
@@ -23,7 +23,7 @@ import org.sdd4j.tensor.Tensor;
 /** The mini SSL-AASIST and AntiDeepfake checkpoints against the original PyTorch code's logits and features. */
 class SslParityTest {
     private static final double TOLERANCE = 2e-4;
-    private static final Backend BACKEND = new CpuBackend(2);
+    private static final Backend BACKEND = Backends.cpu(2);
 
     @AfterAll
     static void close() {

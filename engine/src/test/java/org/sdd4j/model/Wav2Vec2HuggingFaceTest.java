@@ -14,7 +14,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.sdd4j.backend.Backend;
 import org.sdd4j.backend.Ops;
-import org.sdd4j.backend.cpu.CpuBackend;
+import org.sdd4j.backend.Backends;
 import org.sdd4j.checkpoint.Checkpoints;
 import org.sdd4j.checkpoint.StateDict;
 import org.sdd4j.model.ssl.Wav2Vec2Encoder;
@@ -26,7 +26,7 @@ import org.sdd4j.tensor.Tensor;
  */
 class Wav2Vec2HuggingFaceTest {
     private static final Path DIR = Path.of("src/test/resources/fixtures/wav2vec2");
-    private static final Backend BACKEND = new CpuBackend(2);
+    private static final Backend BACKEND = Backends.cpu(2);
 
     @AfterAll
     static void close() {
