@@ -40,6 +40,13 @@ public interface Backend extends AutoCloseable {
     /** Layer normalisation over the last dimension; weight and bias may be null (no affine). */
     void layerNorm(Tensor x, Tensor weight, Tensor bias, float eps, Tensor out);
 
+    /**
+     * Layer normalisation of {@code [B, C, L]} over the channel dimension C at each position, with
+     * per-channel affine: what wav2vec 2.0's extractor computes by transposing to {@code [B, L, C]},
+     * normalising and transposing back, without the two copies.
+     */
+    void layerNormChannels(Tensor x, Tensor weight, Tensor bias, float eps, Tensor out);
+
     /** Group normalisation of {@code [B, C, L]} with {@code groups} groups and per-channel affine. */
     void groupNorm(Tensor x, int groups, Tensor weight, Tensor bias, float eps, Tensor out);
 

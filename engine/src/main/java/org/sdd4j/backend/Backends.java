@@ -46,8 +46,12 @@ public final class Backends {
 
     /** The CPU backend for {@code threads} worker threads (see {@link #select(int)}). */
     public static Backend cpu(int threads) {
-        return select(threads).backend();
+        Backend b = select(threads).backend();
+        return Boolean.getBoolean(PROFILE_PROPERTY) ? new ProfilingBackend(b, System.err) : b;
     }
+
+    /** {@code -Dsdd4j.profile=true} wraps the backend in a {@link ProfilingBackend} that prints per-op times on close. */
+    public static final String PROFILE_PROPERTY = "sdd4j.profile";
 
     /** The CPU backend for {@code threads} worker threads, with the reason it was chosen. */
     public static BackendChoice select(int threads) {

@@ -109,6 +109,14 @@ public final class Ops implements AutoCloseable {
         return out;
     }
 
+    /** Layer norm over the channels of {@code [B, C, L]} (see {@link Backend#layerNormChannels}). */
+    public Tensor layerNormChannels(Tensor x, Tensor weight, Tensor bias, float eps) {
+        requireShape(weight, "channel layer-norm weight", x.dim(1));
+        Tensor out = zeros(x.shape());
+        backend.layerNormChannels(x, weight, bias, eps, out);
+        return out;
+    }
+
     public Tensor groupNorm(Tensor x, int groups, Tensor weight, Tensor bias, float eps) {
         Tensor out = zeros(x.shape());
         backend.groupNorm(x, groups, weight, bias, eps, out);
@@ -177,32 +185,86 @@ public final class Ops implements AutoCloseable {
 
     /** A contiguous copy whose dimension {@code i} is input dimension {@code perm[i]}. */
     public Tensor permute(Tensor x, int... perm) {
+        return backend instanceof ProfilingBackend p ? p.time("permute", () -> permuteCopy(x, perm)) : permuteCopy(x, perm);
+    }
+
+    private Tensor permuteCopy(Tensor x, int[] perm) {
         int r = x.rank();
         int[] in = x.shape();
         int[] os = new int[r];
-        long[] inStride = strides(in);
-        long[] srcStride = new long[r];
         for (int i = 0; i < r; i++) {
             os[i] = in[perm[i]];
-            srcStride[i] = inStride[perm[i]];
         }
         Tensor out = zeros(os);
-        long n = out.numel();
-        int[] idx = new int[r];
-        long src = 0;
-        for (long i = 0; i < n; i++) {
-            out.setFloat(i, x.getFloat(src));
-            for (int d = r - 1; d >= 0; d--) {
-                idx[d]++;
-                src += srcStride[d];
-                if (idx[d] < os[d]) {
-                    break;
+        // Trailing dimensions left in place move as contiguous chunks (e.g. the head split [B,T,H,dh] -> [B,H,T,dh]).
+        int kept = r;
+        while (kept > 0 && perm[kept - 1] == kept - 1) {
+            kept--;
+        }
+        long chunk = 1;
+        for (int i = kept; i < r; i++) {
+            chunk *= in[i];
+        }
+        if (kept == 0) {
+            out.copyFrom(x);
+        } else if (chunk == 1 && isLastTwoSwapped(perm)) {
+            transposeLastTwo(x, out, in[r - 2], in[r - 1]);
+        } else {
+            long[] inStride = strides(in);
+            long[] srcStride = new long[kept];
+            for (int i = 0; i < kept; i++) {
+                srcStride[i] = inStride[perm[i]];
+            }
+            long n = out.numel() / chunk, bytes = chunk * 4;
+            int[] idx = new int[kept];
+            long src = 0;
+            for (long i = 0; i < n; i++) {
+                if (chunk == 1) {
+                    out.setFloat(i, x.getFloat(src));
+                } else {
+                    java.lang.foreign.MemorySegment.copy(x.data(), src * 4, out.data(), i * bytes, bytes);
                 }
-                src -= srcStride[d] * os[d];
-                idx[d] = 0;
+                for (int d = kept - 1; d >= 0; d--) {
+                    idx[d]++;
+                    src += srcStride[d];
+                    if (idx[d] < os[d]) {
+                        break;
+                    }
+                    src -= srcStride[d] * os[d];
+                    idx[d] = 0;
+                }
             }
         }
         return out;
+    }
+
+    private static boolean isLastTwoSwapped(int[] perm) {
+        int r = perm.length;
+        for (int i = 0; i < r - 2; i++) {
+            if (perm[i] != i) {
+                return false;
+            }
+        }
+        return r >= 2 && perm[r - 2] == r - 1 && perm[r - 1] == r - 2;
+    }
+
+    /** {@code out[b, j, i] = x[b, i, j]} in cache-sized tiles. */
+    private static void transposeLastTwo(Tensor x, Tensor out, int rows, int cols) {
+        final int tile = 32;
+        long plane = (long) rows * cols, planes = x.numel() / Math.max(plane, 1);
+        for (long p = 0; p < planes; p++) {
+            long base = p * plane;
+            for (int i0 = 0; i0 < rows; i0 += tile) {
+                for (int j0 = 0; j0 < cols; j0 += tile) {
+                    int i1 = Math.min(rows, i0 + tile), j1 = Math.min(cols, j0 + tile);
+                    for (int i = i0; i < i1; i++) {
+                        for (int j = j0; j < j1; j++) {
+                            out.setFloat(base + (long) j * rows + i, x.getFloat(base + (long) i * cols + j));
+                        }
+                    }
+                }
+            }
+        }
     }
 
     /** Max over dimension {@code dim} (dropped), optionally of |x|. */

@@ -138,6 +138,29 @@ public final class ReferenceBackend implements Backend {
     }
 
     @Override
+    public void layerNormChannels(Tensor x, Tensor weight, Tensor bias, float eps, Tensor out) {
+        int batch = x.dim(0), c = x.dim(1), len = x.dim(2);
+        for (int b = 0; b < batch; b++) {
+            for (int t = 0; t < len; t++) {
+                double mean = 0, var = 0;
+                for (int ch = 0; ch < c; ch++) {
+                    mean += x.getFloat(((long) b * c + ch) * len + t);
+                }
+                mean /= c;
+                for (int ch = 0; ch < c; ch++) {
+                    double d = x.getFloat(((long) b * c + ch) * len + t) - mean;
+                    var += d * d;
+                }
+                double inv = 1.0 / Math.sqrt(var / c + eps);
+                for (int ch = 0; ch < c; ch++) {
+                    long i = ((long) b * c + ch) * len + t;
+                    out.setFloat(i, (float) ((x.getFloat(i) - mean) * inv * weight.getFloat(ch) + bias.getFloat(ch)));
+                }
+            }
+        }
+    }
+
+    @Override
     public void groupNorm(Tensor x, int groups, Tensor weight, Tensor bias, float eps, Tensor out) {
         int batch = x.dim(0), c = x.dim(1);
         long len = x.numel() / ((long) batch * c);

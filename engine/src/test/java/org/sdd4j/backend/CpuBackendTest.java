@@ -89,6 +89,7 @@ class CpuBackendTest {
         }
         same(new int[] {3, 6, 41}, 1e-5, (be, out) -> be.layerNorm(x, w, b, 1e-5f, out));
         same(new int[] {3, 6, 41}, 1e-5, (be, out) -> be.layerNorm(x, null, null, 1e-5f, out));
+        same(new int[] {3, 6, 41}, 1e-5, (be, out) -> be.layerNormChannels(x, cw, cb, 1e-5f, out));
         same(new int[] {3, 6, 41}, 1e-5, (be, out) -> be.groupNorm(x, 6, cw, cb, 1e-5f, out));
         same(new int[] {3, 6, 41}, 1e-5, (be, out) -> be.groupNorm(x, 2, cw, cb, 1e-5f, out));
         same(new int[] {3, 6, 41}, 1e-5, (be, out) -> be.batchNorm(x, mean, var, cw, cb, 1e-5f, out));

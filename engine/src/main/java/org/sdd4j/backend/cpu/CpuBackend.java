@@ -164,23 +164,83 @@ public class CpuBackend implements Backend {
         int d = x.dim(-1);
         int rows = (int) (x.numel() / d);
         MemorySegment xs = x.data(), os = out.data();
+        MemorySegment ws = weight == null ? null : weight.data(), bs = bias == null ? null : bias.data();
         parallel.forRange(rows, 16, (from, to) -> {
             for (int r = from; r < to; r++) {
                 long o = (long) r * d;
                 double mean = sum(xs, o, d) / d;
-                double var = 0;
-                for (int i = 0; i < d; i++) {
-                    double c = xs.getAtIndex(F, o + i) - mean;
-                    var += c * c;
+                double var = sumSquaredDeviations(xs, o, d, (float) mean) / d;
+                float inv = (float) (1.0 / Math.sqrt(var + eps));
+                normalizeRow(xs, os, o, d, (float) mean, inv, ws, bs);
+            }
+        });
+    }
+
+    /** {@code sum((x - mean)^2)} over a row, vectorised, accumulated in double across vector chunks. */
+    private static double sumSquaredDeviations(MemorySegment s, long o, int n, float mean) {
+        double acc = 0;
+        int i = 0;
+        FloatVector m = FloatVector.broadcast(VectorGemm.S, mean);
+        for (; i + L <= n; i += L) {
+            FloatVector c = FloatVector.fromMemorySegment(VectorGemm.S, s, (o + i) * 4, LE).sub(m);
+            acc += c.mul(c).reduceLanes(VectorOperators.ADD);
+        }
+        for (; i < n; i++) {
+            double c = s.getAtIndex(F, o + i) - mean;
+            acc += c * c;
+        }
+        return acc;
+    }
+
+    /** {@code out = (x - mean) * inv [* w + b]} over one row. */
+    private static void normalizeRow(MemorySegment xs, MemorySegment os, long o, int n, float mean, float inv,
+                                     MemorySegment ws, MemorySegment bs) {
+        int i = 0;
+        for (; i + L <= n; i += L) {
+            FloatVector y = FloatVector.fromMemorySegment(VectorGemm.S, xs, (o + i) * 4, LE).sub(mean).mul(inv);
+            if (ws != null) {
+                FloatVector w = FloatVector.fromMemorySegment(VectorGemm.S, ws, i * 4L, LE);
+                y = bs == null ? y.mul(w) : y.fma(w, FloatVector.fromMemorySegment(VectorGemm.S, bs, i * 4L, LE));
+            }
+            y.intoMemorySegment(os, (o + i) * 4, LE);
+        }
+        for (; i < n; i++) {
+            float y = (xs.getAtIndex(F, o + i) - mean) * inv;
+            if (ws != null) {
+                y = y * ws.getAtIndex(F, i) + (bs == null ? 0f : bs.getAtIndex(F, i));
+            }
+            os.setAtIndex(F, o + i, y);
+        }
+    }
+
+    @Override
+    public void layerNormChannels(Tensor x, Tensor weight, Tensor bias, float eps, Tensor out) {
+        int batch = x.dim(0), c = x.dim(1), len = x.dim(2);
+        int blocks = (len + L - 1) / L;
+        MemorySegment xs = x.data(), os = out.data();
+        // Vectors run along positions (contiguous); the reduction walks channels, so no transpose is needed.
+        parallel.forRange(batch * blocks, 4, (from, to) -> {
+            for (int task = from; task < to; task++) {
+                int b = task / blocks, t0 = (task % blocks) * L;
+                VectorMask<Float> m = VectorGemm.S.indexInRange(t0, len);
+                long base = (long) b * c * len + t0;
+                FloatVector sum = FloatVector.zero(VectorGemm.S);
+                for (int ch = 0; ch < c; ch++) {
+                    sum = sum.add(FloatVector.fromMemorySegment(VectorGemm.S, xs, (base + (long) ch * len) * 4, LE, m));
                 }
-                float inv = (float) (1.0 / Math.sqrt(var / d + eps));
-                float mf = (float) mean;
-                for (int i = 0; i < d; i++) {
-                    float y = (xs.getAtIndex(F, o + i) - mf) * inv;
-                    if (weight != null) {
-                        y = y * weight.getFloat(i) + (bias == null ? 0f : bias.getFloat(i));
-                    }
-                    os.setAtIndex(F, o + i, y);
+                FloatVector mean = sum.div(c);
+                FloatVector sq = FloatVector.zero(VectorGemm.S);
+                for (int ch = 0; ch < c; ch++) {
+                    FloatVector d = FloatVector.fromMemorySegment(VectorGemm.S, xs, (base + (long) ch * len) * 4, LE, m)
+                            .sub(mean);
+                    sq = d.fma(d, sq);
+                }
+                FloatVector inv = sq.div(c).add(eps).lanewise(VectorOperators.SQRT);
+                inv = FloatVector.broadcast(VectorGemm.S, 1f).div(inv);
+                for (int ch = 0; ch < c; ch++) {
+                    long at = (base + (long) ch * len) * 4;
+                    FloatVector.fromMemorySegment(VectorGemm.S, xs, at, LE, m).sub(mean).mul(inv)
+                            .fma(weight.getFloat(ch), bias.getFloat(ch)).intoMemorySegment(os, at, LE, m);
                 }
             }
         });
@@ -242,15 +302,20 @@ public class CpuBackend implements Backend {
                     max = Math.max(max, xs.getAtIndex(F, o + i));
                 }
                 double s = 0;
-                for (int i = 0; i < d; i++) {
+                int i = 0;
+                for (; i + L <= d; i += L) {
+                    FloatVector e = FloatVector.fromMemorySegment(VectorGemm.S, xs, (o + i) * 4, LE).sub(max)
+                            .lanewise(VectorOperators.EXP);
+                    e.intoMemorySegment(os, (o + i) * 4, LE);
+                    s += e.reduceLanes(VectorOperators.ADD);
+                }
+                for (; i < d; i++) {
                     float e = (float) Math.exp(xs.getAtIndex(F, o + i) - max);
                     os.setAtIndex(F, o + i, e);
                     s += e;
                 }
                 float inv = (float) (1.0 / s);
-                for (int i = 0; i < d; i++) {
-                    os.setAtIndex(F, o + i, os.getAtIndex(F, o + i) * inv);
-                }
+                affine(os, os, o, d, inv, 0f);
             }
         });
     }

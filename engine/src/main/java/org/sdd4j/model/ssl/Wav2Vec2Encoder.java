@@ -121,8 +121,8 @@ public final class Wav2Vec2Encoder {
         for (int i = 0; i < convWeight.length; i++) {
             x = ops.conv1d(x, convWeight[i], convBias[i], config.convStrides()[i], 0, 1);
             if (config.layerNormExtractor()) {
-                // LayerNorm over channels: the reference transposes to [B, T, C] and back.
-                x = ops.transpose(ops.layerNorm(ops.transpose(x, 1, 2), convNorm[i][0], convNorm[i][1], EPS), 1, 2);
+                // LayerNorm over channels (the reference transposes to [B, T, C] and back).
+                x = ops.layerNormChannels(x, convNorm[i][0], convNorm[i][1], EPS);
             } else if (convNorm[i] != null) {
                 x = ops.groupNorm(x, x.dim(1), convNorm[i][0], convNorm[i][1], EPS);
             }

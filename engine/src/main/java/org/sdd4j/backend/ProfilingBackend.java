@@ -1,0 +1,137 @@
+package org.sdd4j.backend;
+
+import java.io.PrintStream;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.function.Supplier;
+import org.sdd4j.tensor.Tensor;
+
+/**
+ * A decorator that times every operation of another backend, per operation name, and prints a table
+ * (calls, total ms, share) when closed. Turned on with {@code -Dsdd4j.profile=true}; it synchronises
+ * nothing and adds two clock reads per call, so it is cheap enough to leave on while investigating.
+ */
+public final class ProfilingBackend implements Backend {
+    private final Backend inner;
+    private final Map<String, long[]> stats = new TreeMap<>();
+    private final PrintStream out;
+
+    public ProfilingBackend(Backend inner, PrintStream out) {
+        this.inner = inner;
+        this.out = out;
+    }
+
+    private void timed(String op, Runnable body) {
+        long t = System.nanoTime();
+        body.run();
+        long dt = System.nanoTime() - t;
+        synchronized (stats) {
+            long[] s = stats.computeIfAbsent(op, k -> new long[2]);
+            s[0]++;
+            s[1] += dt;
+        }
+    }
+
+    /** The accumulated table: operation, calls, total milliseconds, share of all backend time. */
+    public String report() {
+        StringBuilder sb = new StringBuilder(String.format("%-16s %8s %10s %6s%n", "op", "calls", "total ms", "share"));
+        synchronized (stats) {
+            long all = stats.values().stream().mapToLong(s -> s[1]).sum();
+            stats.entrySet().stream().sorted((a, b) -> Long.compare(b.getValue()[1], a.getValue()[1]))
+                    .forEach(e -> sb.append(String.format("%-16s %8d %10.1f %5.1f%%%n", e.getKey(), e.getValue()[0],
+                            e.getValue()[1] / 1e6, 100.0 * e.getValue()[1] / Math.max(all, 1))));
+        }
+        return sb.toString();
+    }
+
+    @Override
+    public String name() {
+        return inner.name() + "+profile";
+    }
+
+    @Override
+    public int threads() {
+        return inner.threads();
+    }
+
+    @Override
+    public void linear(Tensor a, Tensor w, Tensor bias, Tensor out, int m, int n, int k) {
+        timed("linear", () -> inner.linear(a, w, bias, out, m, n, k));
+    }
+
+    @Override
+    public void batchedMatmul(Tensor a, Tensor b, boolean transB, Tensor out, int batch, int m, int n, int k) {
+        timed("batchedMatmul", () -> inner.batchedMatmul(a, b, transB, out, batch, m, n, k));
+    }
+
+    @Override
+    public void conv1d(Tensor x, Tensor w, Tensor bias, int stride, int padding, int groups, Tensor out) {
+        timed("conv1d", () -> inner.conv1d(x, w, bias, stride, padding, groups, out));
+    }
+
+    @Override
+    public void conv2d(Tensor x, Tensor w, Tensor bias, int strideH, int strideW, int padH, int padW, int groups,
+                       Tensor out) {
+        timed("conv2d", () -> inner.conv2d(x, w, bias, strideH, strideW, padH, padW, groups, out));
+    }
+
+    @Override
+    public void layerNorm(Tensor x, Tensor weight, Tensor bias, float eps, Tensor out) {
+        timed("layerNorm", () -> inner.layerNorm(x, weight, bias, eps, out));
+    }
+
+    @Override
+    public void layerNormChannels(Tensor x, Tensor weight, Tensor bias, float eps, Tensor out) {
+        timed("layerNormChannels", () -> inner.layerNormChannels(x, weight, bias, eps, out));
+    }
+
+    @Override
+    public void groupNorm(Tensor x, int groups, Tensor weight, Tensor bias, float eps, Tensor out) {
+        timed("groupNorm", () -> inner.groupNorm(x, groups, weight, bias, eps, out));
+    }
+
+    @Override
+    public void batchNorm(Tensor x, Tensor mean, Tensor var, Tensor weight, Tensor bias, float eps, Tensor out) {
+        timed("batchNorm", () -> inner.batchNorm(x, mean, var, weight, bias, eps, out));
+    }
+
+    @Override
+    public void softmax(Tensor x, Tensor out) {
+        timed("softmax", () -> inner.softmax(x, out));
+    }
+
+    @Override
+    public void activation(Activation f, Tensor x, Tensor out) {
+        timed("act." + f.name().toLowerCase(java.util.Locale.ROOT), () -> inner.activation(f, x, out));
+    }
+
+    @Override
+    public void add(Tensor a, Tensor b, Tensor out) {
+        timed("add", () -> inner.add(a, b, out));
+    }
+
+    @Override
+    public void maxPool2d(Tensor x, int kh, int kw, Tensor out) {
+        timed("maxPool2d", () -> inner.maxPool2d(x, kh, kw, out));
+    }
+
+    /** Times layout glue run outside the backend (permutes, reductions) under {@code op}. */
+    public <T> T time(String op, Supplier<T> body) {
+        long t = System.nanoTime();
+        T r = body.get();
+        long dt = System.nanoTime() - t;
+        synchronized (stats) {
+            long[] s = stats.computeIfAbsent(op, k -> new long[2]);
+            s[0]++;
+            s[1] += dt;
+        }
+        return r;
+    }
+
+    @Override
+    public void close() {
+        out.print(report());
+        out.flush();
+        inner.close();
+    }
+}
