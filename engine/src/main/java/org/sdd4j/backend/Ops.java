@@ -49,6 +49,27 @@ public final class Ops implements AutoCloseable {
         arena.close();
     }
 
+    /**
+     * Runs {@code body} in a child scope and keeps only its result: every intermediate the body
+     * allocates is freed when it returns. Layers call this per block so a forward pass holds one
+     * block's working set at a time, not every activation of the model.
+     */
+    public Tensor scoped(java.util.function.Function<Ops, Tensor> body) {
+        try (Ops child = new Ops(backend)) {
+            Tensor r = body.apply(child);
+            Tensor kept = Tensor.zeros(arena, r.dtype(), r.shape());
+            kept.copyFrom(r);
+            return kept;
+        }
+    }
+
+    /** Batch norm with fixed statistics, in place; returns {@code x}. */
+    public Tensor batchNormInPlace(Tensor x, Tensor mean, Tensor var, Tensor weight, Tensor bias, float eps) {
+        requireShape(mean, "batch-norm running_mean", x.dim(1));
+        backend.batchNorm(x, mean, var, weight, bias, eps, x);
+        return x;
+    }
+
     // ---- arithmetic (delegated to the backend) ----
 
     /** {@code x @ w^T + b} over the last dimension of {@code x}, torch.nn.functional.linear. */

@@ -17,6 +17,11 @@ public record BatchNorm(Tensor weight, Tensor bias, Tensor runningMean, Tensor r
         return ops.batchNorm(x, runningMean, runningVar, weight, bias, EPS);
     }
 
+    /** Normalises {@code x} in place and returns it (saves a copy of large activations). */
+    public Tensor forwardInPlace(Ops ops, Tensor x) {
+        return ops.batchNormInPlace(x, runningMean, runningVar, weight, bias, EPS);
+    }
+
     /** For node features {@code [B, N, D]}: normalises D as BatchNorm1d does on {@code view(-1, D)}. */
     public Tensor forwardNodes(Ops ops, Tensor x) {
         int d = x.dim(-1);

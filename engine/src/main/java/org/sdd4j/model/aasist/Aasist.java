@@ -66,17 +66,24 @@ public final class Aasist implements SpoofModel {
 
     @Override
     public Tensor logits(Ops ops, Tensor waveforms) {
-        int b = waveforms.dim(0), t = waveforms.dim(1);
-        Tensor x = ops.conv1d(waveforms.reshape(b, 1, t), sinc, null, 1, 0, 1);
-        x = ops.actInPlace(Activation.ABS, x.reshape(b, 1, x.dim(1), x.dim(2)));
-        x = ops.maxPool2d(x, 3, 3);
-        x = ops.actInPlace(Activation.SELU, firstBn.forward(ops, x));
+        // Each stage runs in its own scope: only one stage's activations are alive at a time.
+        Tensor x = ops.scoped(o -> frontEnd(o, waveforms));
         for (ResidualBlock block : encoder) {
-            x = block.forward(ops, x);
+            Tensor in = x;
+            x = ops.scoped(o -> block.forward(o, in));
         }
         // x: [B, C, bands, frames]. Spectral nodes: max over time of |x|; temporal: max over bands.
         Tensor spectral = ops.addInPlace(ops.transpose(ops.max(x, 3, true), 1, 2), posS);
         Tensor temporal = ops.transpose(ops.max(x, 2, true), 1, 2);
         return graph.forward(ops, spectral, temporal);
+    }
+
+    /** Sinc filter bank, |.|, MaxPool2d(3, 3), BatchNorm, SELU: {@code [B, T]} to {@code [B, 1, bands, frames]}. */
+    private Tensor frontEnd(Ops ops, Tensor waveforms) {
+        int b = waveforms.dim(0), t = waveforms.dim(1);
+        Tensor x = ops.conv1d(waveforms.reshape(b, 1, t), sinc, null, 1, 0, 1);
+        x = ops.actInPlace(Activation.ABS, x.reshape(b, 1, x.dim(1), x.dim(2)));
+        x = ops.maxPool2d(x, 3, 3);
+        return ops.actInPlace(Activation.SELU, firstBn.forwardInPlace(ops, x));
     }
 }

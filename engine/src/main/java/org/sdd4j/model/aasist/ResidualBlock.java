@@ -38,7 +38,7 @@ public final class ResidualBlock {
     }
 
     public Tensor forward(Ops ops, Tensor x) {
-        Tensor out = ops.actInPlace(Activation.SELU, bn2.forward(ops, conv1.forward(ops, x)));
+        Tensor out = ops.actInPlace(Activation.SELU, bn2.forwardInPlace(ops, conv1.forward(ops, x)));
         out = conv2.forward(ops, out);
         ops.addInPlace(out, downsample != null ? downsample.forward(ops, x) : x);
         return maxPool ? ops.maxPool2d(out, 1, 3) : out;

@@ -85,14 +85,15 @@ public final class SslAasist implements SpoofModel {
 
     @Override
     public Tensor logits(Ops ops, Tensor waveforms) {
-        Tensor feat = ll.forward(ops, ssl.forward(ops, waveforms));          // [B, frames, 128]
+        Tensor feat = ops.scoped(o -> ll.forward(o, ssl.forward(o, waveforms)));   // [B, frames, 128]
         int b = feat.dim(0);
         Tensor x = ops.transpose(feat, 1, 2);
         x = x.reshape(b, 1, x.dim(1), x.dim(2));
         x = ops.maxPool2d(x, 3, 3);
         x = ops.actInPlace(Activation.SELU, firstBn.forward(ops, x));
         for (ResidualBlock block : encoder) {
-            x = block.forward(ops, x);
+            Tensor in = x;
+            x = ops.scoped(o -> block.forward(o, in));
         }
         x = ops.actInPlace(Activation.SELU, firstBn1.forward(ops, x));    // [B, C, F, T]
         Tensor w = att3.forward(ops, att2.forward(ops, ops.actInPlace(Activation.SELU, att0.forward(ops, x))));

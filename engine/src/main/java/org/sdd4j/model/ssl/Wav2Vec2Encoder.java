@@ -107,7 +107,8 @@ public final class Wav2Vec2Encoder {
             hiddenStates.add(x);
         }
         for (Layer layer : layers) {
-            x = config.preLayerNorm() ? preLnLayer(ops, layer, x) : postLnLayer(ops, layer, x);
+            Tensor in = x;
+            x = ops.scoped(o -> config.preLayerNorm() ? preLnLayer(o, layer, in) : postLnLayer(o, layer, in));
             if (hiddenStates != null) {
                 hiddenStates.add(x);
             }
@@ -119,16 +120,22 @@ public final class Wav2Vec2Encoder {
     public Tensor extractFeatures(Ops ops, Tensor waveforms) {
         Tensor x = waveforms.reshape(waveforms.dim(0), 1, waveforms.dim(1));
         for (int i = 0; i < convWeight.length; i++) {
-            x = ops.conv1d(x, convWeight[i], convBias[i], config.convStrides()[i], 0, 1);
-            if (config.layerNormExtractor()) {
-                // LayerNorm over channels (the reference transposes to [B, T, C] and back).
-                x = ops.layerNormChannels(x, convNorm[i][0], convNorm[i][1], EPS);
-            } else if (convNorm[i] != null) {
-                x = ops.groupNorm(x, x.dim(1), convNorm[i][0], convNorm[i][1], EPS);
-            }
-            x = ops.actInPlace(Activation.GELU, x);
+            Tensor in = x;
+            int layer = i;
+            x = ops.scoped(o -> extractorLayer(o, layer, in));
         }
         return x;
+    }
+
+    private Tensor extractorLayer(Ops ops, int i, Tensor x) {
+        Tensor y = ops.conv1d(x, convWeight[i], convBias[i], config.convStrides()[i], 0, 1);
+        if (config.layerNormExtractor()) {
+            // LayerNorm over channels (the reference transposes to [B, T, C] and back).
+            y = ops.layerNormChannels(y, convNorm[i][0], convNorm[i][1], EPS);
+        } else if (convNorm[i] != null) {
+            y = ops.groupNorm(y, y.dim(1), convNorm[i][0], convNorm[i][1], EPS);
+        }
+        return ops.actInPlace(Activation.GELU, y);
     }
 
     /** {@code GELU(conv(x))} with the even kernel's extra last frame removed, as {@code [B, frames, D]}. */
