@@ -1,0 +1,169 @@
+package org.sdd4j.metrics;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.function.Consumer;
+import javax.imageio.ImageIO;
+
+/**
+ * The DET curve (miss against false alarm rate on normal-deviate axes, where Gaussian score
+ * distributions draw straight lines) and the score histograms of a {@link ScoreSet}, as SVG and PNG.
+ */
+public final class Plots {
+    private static final int WIDTH = 640;
+    private static final int HEIGHT = 480;
+    private static final double LEFT = 70;
+    private static final double RIGHT = 20;
+    private static final double TOP = 36;
+    private static final double BOTTOM = 56;
+    private static final int BONAFIDE = 0x1f77b4;
+    private static final int SPOOF = 0xd62728;
+    private static final int GRID = 0xdddddd;
+    private static final double[] DET_TICKS = {0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.4, 0.6, 0.8, 0.9, 0.95, 0.98, 0.99};
+
+    private Plots() {
+    }
+
+    /** Writes det.svg, det.png, hist.svg and hist.png into the folder (created if missing); returns the files. */
+    public static List<Path> write(Path folder, ScoreSet scores) throws IOException {
+        Files.createDirectories(folder);
+        DetCurve curve = DetCurve.of(scores);
+        Eer eer = Eer.of(curve);
+        return List.of(
+                svg(folder.resolve("det.svg"), c -> drawDet(c, curve, eer)),
+                png(folder.resolve("det.png"), c -> drawDet(c, curve, eer)),
+                svg(folder.resolve("hist.svg"), c -> drawHistogram(c, scores, eer)),
+                png(folder.resolve("hist.png"), c -> drawHistogram(c, scores, eer)));
+    }
+
+    private static Path svg(Path file, Consumer<Canvas> draw) throws IOException {
+        SvgCanvas c = new SvgCanvas(WIDTH, HEIGHT);
+        draw.accept(c);
+        return Files.writeString(file, c.finish(), StandardCharsets.UTF_8);
+    }
+
+    private static Path png(Path file, Consumer<Canvas> draw) throws IOException {
+        System.setProperty("java.awt.headless", "true");
+        RasterCanvas c = new RasterCanvas(WIDTH, HEIGHT);
+        draw.accept(c);
+        if (!ImageIO.write(c.finish(), "png", file.toFile())) {
+            throw new IOException(file + ": no PNG writer available");
+        }
+        return file;
+    }
+
+    static void drawDet(Canvas c, DetCurve curve, Eer eer) {
+        double lo = Probit.of(DET_TICKS[0]);
+        double hi = Probit.of(DET_TICKS[DET_TICKS.length - 1]);
+        double plotW = WIDTH - LEFT - RIGHT;
+        double plotH = HEIGHT - TOP - BOTTOM;
+        java.util.function.DoubleUnaryOperator px = p -> LEFT + (clamp(Probit.of(p), lo, hi) - lo) / (hi - lo) * plotW;
+        java.util.function.DoubleUnaryOperator py = p -> TOP + plotH - (clamp(Probit.of(p), lo, hi) - lo) / (hi - lo) * plotH;
+        for (double t : DET_TICKS) {
+            String label = percent(t);
+            c.line(px.applyAsDouble(t), TOP, px.applyAsDouble(t), TOP + plotH, GRID, 1, false);
+            c.line(LEFT, py.applyAsDouble(t), LEFT + plotW, py.applyAsDouble(t), GRID, 1, false);
+            c.text(px.applyAsDouble(t), TOP + plotH + 16, label, 10, Canvas.Align.MIDDLE, false);
+            c.text(LEFT - 6, py.applyAsDouble(t) + 4, label, 10, Canvas.Align.END, false);
+        }
+        frame(c, plotW, plotH);
+        // The EER line, miss = false alarm.
+        c.line(LEFT, TOP + plotH, LEFT + plotW, TOP, 0x999999, 1, true);
+        double[] xs = new double[curve.size()];
+        double[] ys = new double[curve.size()];
+        for (int i = 0; i < curve.size(); i++) {
+            xs[i] = px.applyAsDouble(curve.falseAlarmRate(i));
+            ys[i] = py.applyAsDouble(curve.missRate(i));
+        }
+        c.polyline(xs, ys, BONAFIDE, 2);
+        c.text(LEFT + plotW / 2, HEIGHT - 14, "False alarm rate (spoof accepted, %)", 13, Canvas.Align.MIDDLE, false);
+        c.text(18, TOP + plotH / 2, "Miss rate (bona fide rejected, %)", 13, Canvas.Align.MIDDLE, true);
+        c.text(LEFT + plotW / 2, 22, String.format(Locale.ROOT, "DET curve, EER %.2f %%", 100 * eer.rate()), 15,
+                Canvas.Align.MIDDLE, false);
+    }
+
+    static void drawHistogram(Canvas c, ScoreSet scores, Eer eer) {
+        double[] bona = scores.bonafideScores();
+        double[] spoof = scores.spoofScores();
+        double min = Math.min(min(bona), min(spoof));
+        double max = Math.max(max(bona), max(spoof));
+        if (max == min) {
+            max = min + 1;
+        }
+        int bins = (int) Math.max(10, Math.min(60, Math.round(Math.sqrt(scores.size()))));
+        double width = (max - min) / bins;
+        double[] hb = density(bona, min, width, bins);
+        double[] hs = density(spoof, min, width, bins);
+        double top = Math.max(max(hb), max(hs)) * 1.05;
+        double plotW = WIDTH - LEFT - RIGHT;
+        double plotH = HEIGHT - TOP - BOTTOM;
+        double binW = plotW / bins;
+        for (int k = 0; k < bins; k++) {
+            double x = LEFT + k * binW;
+            c.fillRect(x, TOP + plotH - hs[k] / top * plotH, binW, hs[k] / top * plotH, SPOOF, 0.45);
+            c.fillRect(x, TOP + plotH - hb[k] / top * plotH, binW, hb[k] / top * plotH, BONAFIDE, 0.45);
+        }
+        for (int k = 0; k <= 5; k++) {
+            double v = min + (max - min) * k / 5;
+            double x = LEFT + plotW * k / 5;
+            c.line(x, TOP + plotH, x, TOP + plotH + 4, 0x000000, 1, false);
+            c.text(x, TOP + plotH + 16, String.format(Locale.ROOT, "%.3g", v), 10, Canvas.Align.MIDDLE, false);
+        }
+        frame(c, plotW, plotH);
+        double et = LEFT + (clamp(eer.threshold(), min, max) - min) / (max - min) * plotW;
+        c.line(et, TOP, et, TOP + plotH, 0x333333, 1, true);
+        c.text(et + 4, TOP + 14, "EER threshold", 10, Canvas.Align.START, false);
+        c.fillRect(LEFT + plotW - 110, TOP + 8, 12, 12, BONAFIDE, 0.6);
+        c.text(LEFT + plotW - 92, TOP + 18, "bona fide (" + bona.length + ")", 11, Canvas.Align.START, false);
+        c.fillRect(LEFT + plotW - 110, TOP + 26, 12, 12, SPOOF, 0.6);
+        c.text(LEFT + plotW - 92, TOP + 36, "spoof (" + spoof.length + ")", 11, Canvas.Align.START, false);
+        c.text(LEFT + plotW / 2, HEIGHT - 14, "Score (higher: more likely bona fide)", 13, Canvas.Align.MIDDLE, false);
+        c.text(18, TOP + plotH / 2, "Fraction of class per bin", 13, Canvas.Align.MIDDLE, true);
+        c.text(LEFT + plotW / 2, 22, "Score histograms", 15, Canvas.Align.MIDDLE, false);
+    }
+
+    private static void frame(Canvas c, double plotW, double plotH) {
+        c.line(LEFT, TOP, LEFT + plotW, TOP, 0x000000, 1, false);
+        c.line(LEFT, TOP + plotH, LEFT + plotW, TOP + plotH, 0x000000, 1, false);
+        c.line(LEFT, TOP, LEFT, TOP + plotH, 0x000000, 1, false);
+        c.line(LEFT + plotW, TOP, LEFT + plotW, TOP + plotH, 0x000000, 1, false);
+    }
+
+    /** Per-bin fraction of the class, so classes of different sizes compare. */
+    private static double[] density(double[] values, double min, double width, int bins) {
+        double[] h = new double[bins];
+        for (double v : values) {
+            h[Math.min(bins - 1, (int) ((v - min) / width))] += 1.0 / values.length;
+        }
+        return h;
+    }
+
+    private static String percent(double p) {
+        double v = 100 * p;
+        return v < 1 ? String.format(Locale.ROOT, "%.1f", v) : String.format(Locale.ROOT, "%.0f", v);
+    }
+
+    private static double clamp(double v, double lo, double hi) {
+        return Math.max(lo, Math.min(hi, v));
+    }
+
+    private static double min(double[] a) {
+        double m = Double.POSITIVE_INFINITY;
+        for (double v : a) {
+            m = Math.min(m, v);
+        }
+        return m;
+    }
+
+    private static double max(double[] a) {
+        double m = Double.NEGATIVE_INFINITY;
+        for (double v : a) {
+            m = Math.max(m, v);
+        }
+        return m;
+    }
+}
