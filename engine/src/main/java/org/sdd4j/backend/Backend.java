@@ -18,6 +18,9 @@ public interface Backend extends AutoCloseable {
     /** Worker threads this provider uses. */
     int threads();
 
+    /** The caching allocator {@link Ops} scopes take activations from; closed with the backend. */
+    org.sdd4j.tensor.MemoryPool memory();
+
     /**
      * {@code out[m, n] = sum_k a[m, k] * w[n, k] + bias[n]}: the product of a linear layer, with the
      * weight in torch's {@code [out, in]} layout. {@code a} is {@code [M, K]}, {@code w} {@code [N, K]};

@@ -2,7 +2,9 @@ package org.sdd4j.backend;
 
 import java.lang.foreign.Arena;
 import java.util.Arrays;
+import java.lang.foreign.MemorySegment;
 import org.sdd4j.tensor.DType;
+import org.sdd4j.tensor.MemoryPool;
 import org.sdd4j.tensor.Tensor;
 
 /**
@@ -40,8 +42,22 @@ public final class Ops implements AutoCloseable {
         return arena;
     }
 
+    /** A zero-filled float32 tensor from the backend's pool, freed (returned to the pool) with this scope. */
     public Tensor zeros(int... shape) {
-        return Tensor.zeros(arena, DType.F32, shape);
+        return pooled(true, shape);
+    }
+
+    /** As {@link #zeros}, without the fill: for outputs an operation overwrites completely. */
+    public Tensor empty(int... shape) {
+        return pooled(false, shape);
+    }
+
+    private Tensor pooled(boolean zero, int... shape) {
+        long bytes = Math.max(Tensor.numel(shape) * 4, 4);
+        MemoryPool pool = backend.memory();
+        // Bound to this scope's arena: use after close throws, and closing returns the block to the pool.
+        MemorySegment block = pool.take(bytes, zero).reinterpret(bytes, arena, pool::give);
+        return Tensor.wrap(block, DType.F32, shape);
     }
 
     @Override
@@ -57,7 +73,7 @@ public final class Ops implements AutoCloseable {
     public Tensor scoped(java.util.function.Function<Ops, Tensor> body) {
         try (Ops child = new Ops(backend)) {
             Tensor r = body.apply(child);
-            Tensor kept = Tensor.zeros(arena, r.dtype(), r.shape());
+            Tensor kept = empty(r.shape());
             kept.copyFrom(r);
             return kept;
         }
@@ -81,7 +97,7 @@ public final class Ops implements AutoCloseable {
         }
         int[] s = x.shape();
         s[s.length - 1] = n;
-        Tensor out = zeros(s);
+        Tensor out = empty(s);
         backend.linear(x, w, b, out, (int) (x.numel() / k), n, k);
         return out;
     }
@@ -94,7 +110,7 @@ public final class Ops implements AutoCloseable {
             throw new IllegalArgumentException("matmul shapes " + Arrays.toString(a.shape()) + " and "
                     + Arrays.toString(b.shape()) + (transB ? "^T" : ""));
         }
-        Tensor out = zeros(batch, m, n);
+        Tensor out = empty(batch, m, n);
         backend.batchedMatmul(a, b, transB, out, batch, m, n, k);
         return out;
     }
@@ -106,7 +122,7 @@ public final class Ops implements AutoCloseable {
                     + Arrays.toString(x.shape()) + " with groups=" + groups);
         }
         int lout = (x.dim(2) + 2 * padding - kw) / stride + 1;
-        Tensor out = zeros(x.dim(0), cout, lout);
+        Tensor out = empty(x.dim(0), cout, lout);
         backend.conv1d(x, w, b, stride, padding, groups, out);
         return out;
     }
@@ -119,13 +135,13 @@ public final class Ops implements AutoCloseable {
         }
         int hout = (x.dim(2) + 2 * padH - w.dim(2)) / strideH + 1;
         int wout = (x.dim(3) + 2 * padW - w.dim(3)) / strideW + 1;
-        Tensor out = zeros(x.dim(0), cout, hout, wout);
+        Tensor out = empty(x.dim(0), cout, hout, wout);
         backend.conv2d(x, w, b, strideH, strideW, padH, padW, groups, out);
         return out;
     }
 
     public Tensor layerNorm(Tensor x, Tensor weight, Tensor bias, float eps) {
-        Tensor out = zeros(x.shape());
+        Tensor out = empty(x.shape());
         backend.layerNorm(x, weight, bias, eps, out);
         return out;
     }
@@ -133,32 +149,32 @@ public final class Ops implements AutoCloseable {
     /** Layer norm over the channels of {@code [B, C, L]} (see {@link Backend#layerNormChannels}). */
     public Tensor layerNormChannels(Tensor x, Tensor weight, Tensor bias, float eps) {
         requireShape(weight, "channel layer-norm weight", x.dim(1));
-        Tensor out = zeros(x.shape());
+        Tensor out = empty(x.shape());
         backend.layerNormChannels(x, weight, bias, eps, out);
         return out;
     }
 
     public Tensor groupNorm(Tensor x, int groups, Tensor weight, Tensor bias, float eps) {
-        Tensor out = zeros(x.shape());
+        Tensor out = empty(x.shape());
         backend.groupNorm(x, groups, weight, bias, eps, out);
         return out;
     }
 
     public Tensor batchNorm(Tensor x, Tensor mean, Tensor var, Tensor weight, Tensor bias, float eps) {
         requireShape(mean, "batch-norm running_mean", x.dim(1));
-        Tensor out = zeros(x.shape());
+        Tensor out = empty(x.shape());
         backend.batchNorm(x, mean, var, weight, bias, eps, out);
         return out;
     }
 
     public Tensor softmax(Tensor x) {
-        Tensor out = zeros(x.shape());
+        Tensor out = empty(x.shape());
         backend.softmax(x, out);
         return out;
     }
 
     public Tensor act(Activation f, Tensor x) {
-        Tensor out = zeros(x.shape());
+        Tensor out = empty(x.shape());
         backend.activation(f, x, out);
         return out;
     }
@@ -172,7 +188,7 @@ public final class Ops implements AutoCloseable {
     /** {@code a + b} with {@code b} broadcast over leading dimensions. */
     public Tensor add(Tensor a, Tensor b) {
         checkBroadcast(a, b);
-        Tensor out = zeros(a.shape());
+        Tensor out = empty(a.shape());
         backend.add(a, b, out);
         return out;
     }
@@ -185,7 +201,7 @@ public final class Ops implements AutoCloseable {
     }
 
     public Tensor maxPool2d(Tensor x, int kh, int kw) {
-        Tensor out = zeros(x.dim(0), x.dim(1), x.dim(2) / kh, x.dim(3) / kw);
+        Tensor out = empty(x.dim(0), x.dim(1), x.dim(2) / kh, x.dim(3) / kw);
         backend.maxPool2d(x, kh, kw, out);
         return out;
     }
@@ -216,7 +232,7 @@ public final class Ops implements AutoCloseable {
         for (int i = 0; i < r; i++) {
             os[i] = in[perm[i]];
         }
-        Tensor out = zeros(os);
+        Tensor out = empty(os);
         // Trailing dimensions left in place move as contiguous chunks (e.g. the head split [B,T,H,dh] -> [B,H,T,dh]).
         int kept = r;
         while (kept > 0 && perm[kept - 1] == kept - 1) {
@@ -301,7 +317,7 @@ public final class Ops implements AutoCloseable {
     /** Element-wise maximum of two tensors of the same shape. */
     public Tensor maximum(Tensor a, Tensor b) {
         requireShape(b, "maximum operand", a.shape());
-        Tensor out = zeros(a.shape());
+        Tensor out = empty(a.shape());
         for (long i = 0, n = a.numel(); i < n; i++) {
             out.setFloat(i, Math.max(a.getFloat(i), b.getFloat(i)));
         }
@@ -311,7 +327,7 @@ public final class Ops implements AutoCloseable {
     /** Element-wise product with {@code b} broadcast over leading dimensions. */
     public Tensor mul(Tensor a, Tensor b) {
         checkBroadcast(a, b);
-        Tensor out = zeros(a.shape());
+        Tensor out = empty(a.shape());
         long m = b.numel();
         for (long i = 0, n = a.numel(); i < n; i++) {
             out.setFloat(i, a.getFloat(i) * b.getFloat(i % m));
@@ -337,7 +353,7 @@ public final class Ops implements AutoCloseable {
             total += p.dim(d);
         }
         s[d] = total;
-        Tensor out = zeros(s);
+        Tensor out = empty(s);
         long outer = 1;
         for (int i = 0; i < d; i++) {
             outer *= s[i];
@@ -361,7 +377,7 @@ public final class Ops implements AutoCloseable {
         int[] s = x.shape();
         int full = s[d];
         s[d] = len;
-        Tensor out = zeros(s);
+        Tensor out = empty(s);
         long outer = 1;
         for (int i = 0; i < d; i++) {
             outer *= s[i];
@@ -394,7 +410,7 @@ public final class Ops implements AutoCloseable {
                 os[j++] = in[i];
             }
         }
-        Tensor out = zeros(os);
+        Tensor out = empty(os);
         for (long o = 0; o < outer; o++) {
             for (long q = 0; q < inner; q++) {
                 long base = o * len * inner + q;

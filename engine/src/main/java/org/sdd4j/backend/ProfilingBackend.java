@@ -55,6 +55,11 @@ public final class ProfilingBackend implements Backend {
     }
 
     @Override
+    public org.sdd4j.tensor.MemoryPool memory() {
+        return inner.memory();
+    }
+
+    @Override
     public void linear(Tensor a, Tensor w, Tensor bias, Tensor out, int m, int n, int k) {
         timed("linear", () -> inner.linear(a, w, bias, out, m, n, k));
     }

@@ -13,9 +13,21 @@ public final class ReferenceBackend implements Backend {
         return "reference";
     }
 
+    private final org.sdd4j.tensor.MemoryPool memory = new org.sdd4j.tensor.MemoryPool();
+
     @Override
     public int threads() {
         return 1;
+    }
+
+    @Override
+    public org.sdd4j.tensor.MemoryPool memory() {
+        return memory;
+    }
+
+    @Override
+    public void close() {
+        memory.close();
     }
 
     @Override

@@ -24,6 +24,7 @@ public class CpuBackend implements Backend {
     private static final int TILE = 512;
 
     protected final Parallel parallel;
+    private final org.sdd4j.tensor.MemoryPool memory = new org.sdd4j.tensor.MemoryPool();
 
     public CpuBackend(int threads) {
         this.parallel = new Parallel(threads);
@@ -40,8 +41,14 @@ public class CpuBackend implements Backend {
     }
 
     @Override
+    public org.sdd4j.tensor.MemoryPool memory() {
+        return memory;
+    }
+
+    @Override
     public void close() {
         parallel.close();
+        memory.close();
     }
 
     @Override
@@ -350,19 +357,23 @@ public class CpuBackend implements Backend {
     public void add(Tensor a, Tensor b, Tensor out) {
         long n = a.numel(), m = b.numel();
         MemorySegment as = a.data(), bs = b.data(), os = out.data();
-        int reps = (int) (n / m);
-        parallel.forRange(reps, Math.max(1, (int) (65536 / Math.max(m, 1))), (from, to) -> {
-            for (int r = from; r < to; r++) {
-                long o = r * m;
-                long i = 0;
-                for (; i + L <= m; i += L) {
-                    FloatVector.fromMemorySegment(VectorGemm.S, as, (o + i) * 4, LE)
-                            .add(FloatVector.fromMemorySegment(VectorGemm.S, bs, i * 4, LE))
-                            .intoMemorySegment(os, (o + i) * 4, LE);
+        // Work is split into chunks of the flat index; b repeats every m elements (broadcast over leading dims).
+        int chunks = (int) ((n + 8191) / 8192);
+        parallel.forRange(chunks, 8, (from, to) -> {
+            long start = (long) from * 8192, end = Math.min(n, (long) to * 8192);
+            long i = start;
+            while (i < end) {
+                long j = i % m, run = Math.min(end - i, m - j);
+                long k = 0;
+                for (; k + L <= run; k += L) {
+                    FloatVector.fromMemorySegment(VectorGemm.S, as, (i + k) * 4, LE)
+                            .add(FloatVector.fromMemorySegment(VectorGemm.S, bs, (j + k) * 4, LE))
+                            .intoMemorySegment(os, (i + k) * 4, LE);
                 }
-                for (; i < m; i++) {
-                    os.setAtIndex(F, o + i, as.getAtIndex(F, o + i) + bs.getAtIndex(F, i));
+                for (; k < run; k++) {
+                    os.setAtIndex(F, i + k, as.getAtIndex(F, i + k) + bs.getAtIndex(F, j + k));
                 }
+                i += run;
             }
         });
     }
@@ -371,23 +382,35 @@ public class CpuBackend implements Backend {
     public void maxPool2d(Tensor x, int kh, int kw, Tensor out) {
         int planes = x.dim(0) * x.dim(1), h = x.dim(2), w = x.dim(3), ho = out.dim(2), wo = out.dim(3);
         MemorySegment xs = x.data(), os = out.data();
+        // Rows are copied into arrays in bulk: the column max is then a vector max over kh rows and the
+        // window max a short scalar pass, instead of a bounds-checked segment read per element.
         parallel.forRange(planes * ho, 4, (from, to) -> {
+            float[] rows = new float[w];
+            float[] row = new float[w];
+            float[] res = new float[wo];
             for (int task = from; task < to; task++) {
                 int p = task / ho, oy = task % ho;
-                long ob = ((long) p * ho + oy) * wo;
-                for (int ox = 0; ox < wo; ox++) {
-                    float m = Float.NEGATIVE_INFINITY;
-                    for (int dy = 0; dy < kh; dy++) {
-                        long row = ((long) p * h + (long) oy * kh + dy) * w + (long) ox * kw;
-                        for (int dx = 0; dx < kw; dx++) {
-                            float v = xs.getAtIndex(F, row + dx);
-                            if (v > m || Float.isNaN(v)) {
-                                m = v;
-                            }
-                        }
+                long first = ((long) p * h + (long) oy * kh) * w;
+                MemorySegment.copy(xs, F, first * 4, rows, 0, w);
+                for (int dy = 1; dy < kh; dy++) {
+                    MemorySegment.copy(xs, F, (first + (long) dy * w) * 4, row, 0, w);
+                    int i = 0;
+                    for (; i + L <= w; i += L) {
+                        FloatVector.fromArray(VectorGemm.S, rows, i).max(FloatVector.fromArray(VectorGemm.S, row, i))
+                                .intoArray(rows, i);
                     }
-                    os.setAtIndex(F, ob + ox, m);
+                    for (; i < w; i++) {
+                        rows[i] = Math.max(rows[i], row[i]);
+                    }
                 }
+                for (int ox = 0; ox < wo; ox++) {
+                    float m = rows[ox * kw];
+                    for (int dx = 1; dx < kw; dx++) {
+                        m = Math.max(m, rows[ox * kw + dx]);
+                    }
+                    res[ox] = m;
+                }
+                MemorySegment.copy(res, 0, os, F, ((long) p * ho + oy) * wo * 4, wo);
             }
         });
     }
