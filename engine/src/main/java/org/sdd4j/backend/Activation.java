@@ -25,4 +25,22 @@ public enum Activation {
             case RELU -> Math.max(x, 0.0);
         };
     }
+
+    /** The derivative f'(x), in double: the reference for every backward implementation. */
+    public double derivative(double x) {
+        return switch (this) {
+            case GELU -> 0.5 * (1.0 + Erf.erf(x / Math.sqrt(2.0))) + x * Math.exp(-0.5 * x * x) / Math.sqrt(2 * Math.PI);
+            case SELU -> SELU_SCALE * (x > 0 ? 1.0 : SELU_ALPHA * Math.exp(x));
+            case SIGMOID -> {
+                double s = 1.0 / (1.0 + Math.exp(-x));
+                yield s * (1 - s);
+            }
+            case TANH -> {
+                double t = Math.tanh(x);
+                yield 1 - t * t;
+            }
+            case ABS -> Math.signum(x);
+            case RELU -> x > 0 ? 1.0 : 0.0;
+        };
+    }
 }

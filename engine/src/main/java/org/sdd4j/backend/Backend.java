@@ -74,6 +74,60 @@ public interface Backend extends AutoCloseable {
     /** Max pooling of {@code [B, C, H, W]} with stride equal to the kernel, floor mode. */
     void maxPool2d(Tensor x, int kh, int kw, Tensor out);
 
+    // ---- training: batch statistics and gradients ----
+    //
+    // Gradient arguments ACCUMULATE (+=) into their targets, so a tensor used twice collects both
+    // contributions; any gradient target may be null when that gradient is not wanted.
+
+    /**
+     * Batch normalisation in training mode over {@code [B, C, ...]}: normalises with the batch's mean and
+     * biased variance, stores the mean and {@code 1 / sqrt(var + eps)} per channel in {@code saveMean} and
+     * {@code saveInvStd}, and updates the running statistics as torch does:
+     * {@code running = (1 - momentum) * running + momentum * batchStat}, with the unbiased variance.
+     * {@code runningMean}/{@code runningVar} may be null (no tracking).
+     */
+    void batchNormTrain(Tensor x, Tensor weight, Tensor bias, Tensor runningMean, Tensor runningVar, float momentum,
+                        float eps, Tensor out, Tensor saveMean, Tensor saveInvStd);
+
+    /** Gradients of {@link #batchNormTrain} given its saved statistics. */
+    void batchNormBackward(Tensor x, Tensor weight, Tensor saveMean, Tensor saveInvStd, Tensor dy, Tensor dx,
+                           Tensor dWeight, Tensor dBias);
+
+    /** Gradients of {@link #linear}: {@code dx += dy W}, {@code dw += dy^T x}, {@code db += sum_rows dy}. */
+    void linearBackward(Tensor x, Tensor w, Tensor dy, Tensor dx, Tensor dw, Tensor db, int m, int n, int k);
+
+    /** Gradients of {@link #batchedMatmul}. */
+    void batchedMatmulBackward(Tensor a, Tensor b, boolean transB, Tensor dy, Tensor da, Tensor db, int batch, int m,
+                               int n, int k);
+
+    /** Gradients of {@link #conv1d}. */
+    void conv1dBackward(Tensor x, Tensor w, Tensor dy, int stride, int padding, int groups, Tensor dx, Tensor dw,
+                        Tensor db);
+
+    /** Gradients of {@link #conv2d}. */
+    void conv2dBackward(Tensor x, Tensor w, Tensor dy, int strideH, int strideW, int padH, int padW, int groups,
+                        Tensor dx, Tensor dw, Tensor db);
+
+    /** Gradients of {@link #layerNorm} (statistics recomputed from {@code x}); weight null means no affine. */
+    void layerNormBackward(Tensor x, Tensor weight, float eps, Tensor dy, Tensor dx, Tensor dWeight, Tensor dBias);
+
+    /** Gradients of {@link #layerNormChannels}. */
+    void layerNormChannelsBackward(Tensor x, Tensor weight, float eps, Tensor dy, Tensor dx, Tensor dWeight,
+                                   Tensor dBias);
+
+    /** Gradients of {@link #groupNorm}. */
+    void groupNormBackward(Tensor x, int groups, Tensor weight, float eps, Tensor dy, Tensor dx, Tensor dWeight,
+                           Tensor dBias);
+
+    /** Gradient of {@link #softmax} from its output: {@code dx += y * (dy - sum(dy * y))} per row. */
+    void softmaxBackward(Tensor y, Tensor dy, Tensor dx);
+
+    /** Gradient of {@link #activation}: {@code dx += f'(x) * dy} ({@code y = f(x)} is given for cheap derivatives). */
+    void activationBackward(Activation f, Tensor x, Tensor y, Tensor dy, Tensor dx);
+
+    /** Gradient of {@link #maxPool2d}: each output's gradient goes to the first maximum of its window. */
+    void maxPool2dBackward(Tensor x, int kh, int kw, Tensor dy, Tensor dx);
+
     @Override
     default void close() {
     }
