@@ -3,6 +3,7 @@ package org.sdd4j.backend;
 import java.lang.foreign.Arena;
 import java.util.Arrays;
 import java.lang.foreign.MemorySegment;
+import org.sdd4j.autograd.Tape;
 import org.sdd4j.tensor.DType;
 import org.sdd4j.tensor.MemoryPool;
 import org.sdd4j.tensor.Tensor;
@@ -19,6 +20,9 @@ import org.sdd4j.tensor.Tensor;
 public final class Ops implements AutoCloseable {
     private final Backend backend;
     private final Arena arena;
+    private final Tape tape;
+    private final boolean training;
+    private final java.util.random.RandomGenerator rng;
 
     /**
      * A scope with its own shared arena: shared, not confined, because the backends' worker threads read
@@ -30,8 +34,63 @@ public final class Ops implements AutoCloseable {
 
     /** A scope allocating in {@code arena}, which must not be confined when the backend has several threads. */
     public Ops(Backend backend, Arena arena) {
+        this(backend, arena, false, false, null);
+    }
+
+    private Ops(Backend backend, Arena arena, boolean training, boolean record, java.util.random.RandomGenerator rng) {
         this.backend = backend;
         this.arena = arena;
+        this.training = training;
+        this.rng = rng;
+        this.tape = record ? new Tape(this::zeros) : null;
+    }
+
+    /**
+     * A scope for a training step: layers run in training mode (batch statistics, dropout drawn from
+     * {@code rng}, or no dropout when it is null) and, when {@code record}, every operation on watched
+     * parameters is taped for {@link Tape#backward}.
+     */
+    public static Ops training(Backend backend, boolean record, java.util.random.RandomGenerator rng) {
+        return new Ops(backend, Arena.ofShared(), true, record, rng);
+    }
+
+    /** The tape recording this scope's operations, or null when gradients are not recorded. */
+    public Tape tape() {
+        return tape;
+    }
+
+    /** Whether layers run in training mode (batch-norm batch statistics, active dropout). */
+    public boolean training() {
+        return training;
+    }
+
+    /**
+     * When {@code inputs} need gradients, marks {@code out} as computed from them and records
+     * {@code step}, which runs during backward with the gradient that reached {@code out} (and not at all
+     * when none did). Returns whether it recorded, so in-place operations can fall back to copies.
+     */
+    public boolean record(Tensor out, java.util.function.Consumer<Tensor> step, Tensor... inputs) {
+        if (tape == null || !tape.anyNeedsGrad(inputs)) {
+            return false;
+        }
+        tape.markComputed(out);
+        tape.record(() -> {
+            Tensor dy = tape.existingGrad(out);
+            if (dy != null) {
+                step.accept(dy);
+            }
+        });
+        return true;
+    }
+
+    /** Whether an operation on {@code inputs} would be taped (in-place variants then copy instead). */
+    private boolean taping(Tensor... inputs) {
+        return tape != null && tape.anyNeedsGrad(inputs);
+    }
+
+    /** The gradient accumulator of {@code t} during backward, or null if it needs none. */
+    private Tensor g(Tensor t) {
+        return tape.grad(t);
     }
 
     public Backend backend() {
@@ -71,6 +130,9 @@ public final class Ops implements AutoCloseable {
      * block's working set at a time, not every activation of the model.
      */
     public Tensor scoped(java.util.function.Function<Ops, Tensor> body) {
+        if (tape != null || training) {
+            return body.apply(this); // backward needs the intermediates; training mode keeps one scope
+        }
         try (Ops child = new Ops(backend)) {
             Tensor r = body.apply(child);
             Tensor kept = empty(r.shape());
@@ -81,9 +143,26 @@ public final class Ops implements AutoCloseable {
 
     /** Batch norm with fixed statistics, in place; returns {@code x}. */
     public Tensor batchNormInPlace(Tensor x, Tensor mean, Tensor var, Tensor weight, Tensor bias, float eps) {
+        if (taping(x, weight, bias)) {
+            return batchNorm(x, mean, var, weight, bias, eps);
+        }
         requireShape(mean, "batch-norm running_mean", x.dim(1));
         backend.batchNorm(x, mean, var, weight, bias, eps, x);
         return x;
+    }
+
+    /**
+     * Batch norm in training mode: batch statistics, running statistics updated in place
+     * ({@link Backend#batchNormTrain}), taped like every other operation.
+     */
+    public Tensor batchNormTrain(Tensor x, Tensor runningMean, Tensor runningVar, Tensor weight, Tensor bias,
+                                 float momentum, float eps) {
+        int c = x.dim(1);
+        Tensor out = empty(x.shape()), mean = empty(c), invStd = empty(c);
+        backend.batchNormTrain(x, weight, bias, runningMean, runningVar, momentum, eps, out, mean, invStd);
+        record(out, dy -> backend.batchNormBackward(x, weight, mean, invStd, dy, g(x), g(weight), g(bias)), x, weight,
+                bias);
+        return out;
     }
 
     // ---- arithmetic (delegated to the backend) ----
@@ -98,7 +177,9 @@ public final class Ops implements AutoCloseable {
         int[] s = x.shape();
         s[s.length - 1] = n;
         Tensor out = empty(s);
-        backend.linear(x, w, b, out, (int) (x.numel() / k), n, k);
+        int m = (int) (x.numel() / k);
+        backend.linear(x, w, b, out, m, n, k);
+        record(out, dy -> backend.linearBackward(x, w, dy, g(x), g(w), g(b), m, n, k), x, w, b);
         return out;
     }
 
@@ -112,6 +193,7 @@ public final class Ops implements AutoCloseable {
         }
         Tensor out = empty(batch, m, n);
         backend.batchedMatmul(a, b, transB, out, batch, m, n, k);
+        record(out, dy -> backend.batchedMatmulBackward(a, b, transB, dy, g(a), g(b), batch, m, n, k), a, b);
         return out;
     }
 
@@ -124,6 +206,7 @@ public final class Ops implements AutoCloseable {
         int lout = (x.dim(2) + 2 * padding - kw) / stride + 1;
         Tensor out = empty(x.dim(0), cout, lout);
         backend.conv1d(x, w, b, stride, padding, groups, out);
+        record(out, dy -> backend.conv1dBackward(x, w, dy, stride, padding, groups, g(x), g(w), g(b)), x, w, b);
         return out;
     }
 
@@ -137,12 +220,15 @@ public final class Ops implements AutoCloseable {
         int wout = (x.dim(3) + 2 * padW - w.dim(3)) / strideW + 1;
         Tensor out = empty(x.dim(0), cout, hout, wout);
         backend.conv2d(x, w, b, strideH, strideW, padH, padW, groups, out);
+        record(out, dy -> backend.conv2dBackward(x, w, dy, strideH, strideW, padH, padW, groups, g(x), g(w), g(b)), x,
+                w, b);
         return out;
     }
 
     public Tensor layerNorm(Tensor x, Tensor weight, Tensor bias, float eps) {
         Tensor out = empty(x.shape());
         backend.layerNorm(x, weight, bias, eps, out);
+        record(out, dy -> backend.layerNormBackward(x, weight, eps, dy, g(x), g(weight), g(bias)), x, weight, bias);
         return out;
     }
 
@@ -151,12 +237,16 @@ public final class Ops implements AutoCloseable {
         requireShape(weight, "channel layer-norm weight", x.dim(1));
         Tensor out = empty(x.shape());
         backend.layerNormChannels(x, weight, bias, eps, out);
+        record(out, dy -> backend.layerNormChannelsBackward(x, weight, eps, dy, g(x), g(weight), g(bias)), x, weight,
+                bias);
         return out;
     }
 
     public Tensor groupNorm(Tensor x, int groups, Tensor weight, Tensor bias, float eps) {
         Tensor out = empty(x.shape());
         backend.groupNorm(x, groups, weight, bias, eps, out);
+        record(out, dy -> backend.groupNormBackward(x, groups, weight, eps, dy, g(x), g(weight), g(bias)), x, weight,
+                bias);
         return out;
     }
 
@@ -164,23 +254,58 @@ public final class Ops implements AutoCloseable {
         requireShape(mean, "batch-norm running_mean", x.dim(1));
         Tensor out = empty(x.shape());
         backend.batchNorm(x, mean, var, weight, bias, eps, out);
+        // Fixed statistics: y = x * s + t per channel, so dx = dy * s; dweight, dbias by the same rule.
+        record(out, dy -> batchNormEvalBackward(x, mean, var, weight, bias, eps, dy), x, weight, bias);
         return out;
+    }
+
+    private void batchNormEvalBackward(Tensor x, Tensor mean, Tensor var, Tensor weight, Tensor bias, float eps,
+                                       Tensor dy) {
+        int batch = x.dim(0), c = x.dim(1);
+        long len = x.numel() / ((long) batch * c);
+        Tensor dx = g(x), dw = g(weight), db = g(bias);
+        for (int ch = 0; ch < c; ch++) {
+            double inv = 1.0 / Math.sqrt((double) var.getFloat(ch) + eps);
+            double sw = 0, sb = 0;
+            for (int b = 0; b < batch; b++) {
+                long o = ((long) b * c + ch) * len;
+                for (long t = 0; t < len; t++) {
+                    float d = dy.getFloat(o + t);
+                    if (dx != null) {
+                        dx.setFloat(o + t, dx.getFloat(o + t) + (float) (d * inv * weight.getFloat(ch)));
+                    }
+                    sw += d * (x.getFloat(o + t) - mean.getFloat(ch)) * inv;
+                    sb += d;
+                }
+            }
+            if (dw != null) {
+                dw.setFloat(ch, dw.getFloat(ch) + (float) sw);
+            }
+            if (db != null) {
+                db.setFloat(ch, db.getFloat(ch) + (float) sb);
+            }
+        }
     }
 
     public Tensor softmax(Tensor x) {
         Tensor out = empty(x.shape());
         backend.softmax(x, out);
+        record(out, dy -> backend.softmaxBackward(out, dy, g(x)), x);
         return out;
     }
 
     public Tensor act(Activation f, Tensor x) {
         Tensor out = empty(x.shape());
         backend.activation(f, x, out);
+        record(out, dy -> backend.activationBackward(f, x, out, dy, g(x)), x);
         return out;
     }
 
-    /** Applies {@code f} in place and returns {@code x}. */
+    /** Applies {@code f} in place and returns {@code x} (a new tensor when taping: backward needs x). */
     public Tensor actInPlace(Activation f, Tensor x) {
+        if (taping(x)) {
+            return act(f, x);
+        }
         backend.activation(f, x, x);
         return x;
     }
@@ -190,11 +315,18 @@ public final class Ops implements AutoCloseable {
         checkBroadcast(a, b);
         Tensor out = empty(a.shape());
         backend.add(a, b, out);
+        record(out, dy -> {
+            accumulate(g(a), dy);
+            accumulateBroadcast(g(b), dy);
+        }, a, b);
         return out;
     }
 
-    /** {@code a += b} in place; returns {@code a}. */
+    /** {@code a += b} in place; returns {@code a} (a new tensor when taping). */
     public Tensor addInPlace(Tensor a, Tensor b) {
+        if (taping(a, b)) {
+            return add(a, b);
+        }
         checkBroadcast(a, b);
         backend.add(a, b, a);
         return a;
@@ -203,6 +335,7 @@ public final class Ops implements AutoCloseable {
     public Tensor maxPool2d(Tensor x, int kh, int kw) {
         Tensor out = empty(x.dim(0), x.dim(1), x.dim(2) / kh, x.dim(3) / kw);
         backend.maxPool2d(x, kh, kw, out);
+        record(out, dy -> backend.maxPool2dBackward(x, kh, kw, dy, g(x)), x);
         return out;
     }
 
@@ -222,7 +355,16 @@ public final class Ops implements AutoCloseable {
 
     /** A contiguous copy whose dimension {@code i} is input dimension {@code perm[i]}. */
     public Tensor permute(Tensor x, int... perm) {
-        return backend instanceof ProfilingBackend p ? p.time("permute", () -> permuteCopy(x, perm)) : permuteCopy(x, perm);
+        Tensor out = backend instanceof ProfilingBackend p ? p.time("permute", () -> permuteCopy(x, perm))
+                : permuteCopy(x, perm);
+        record(out, dy -> {
+            int[] inverse = new int[perm.length];
+            for (int i = 0; i < perm.length; i++) {
+                inverse[perm[i]] = i;
+            }
+            accumulate(g(x), permuteCopy(dy, inverse));
+        }, x);
+        return out;
     }
 
     private Tensor permuteCopy(Tensor x, int[] perm) {
@@ -314,13 +456,22 @@ public final class Ops implements AutoCloseable {
         return reduce(x, dim, Reduction.MEAN);
     }
 
-    /** Element-wise maximum of two tensors of the same shape. */
+    /** Element-wise maximum of two tensors of the same shape; a tie splits the gradient, as torch does. */
     public Tensor maximum(Tensor a, Tensor b) {
         requireShape(b, "maximum operand", a.shape());
         Tensor out = empty(a.shape());
         for (long i = 0, n = a.numel(); i < n; i++) {
             out.setFloat(i, Math.max(a.getFloat(i), b.getFloat(i)));
         }
+        record(out, dy -> {
+            Tensor da = g(a), db = g(b);
+            for (long i = 0, n = a.numel(); i < n; i++) {
+                float av = a.getFloat(i), bv = b.getFloat(i), d = dy.getFloat(i);
+                float toA = av > bv ? d : av == bv ? d / 2 : 0f;
+                addAt(da, i, toA);
+                addAt(db, i, d - toA);
+            }
+        }, a, b);
         return out;
     }
 
@@ -332,15 +483,81 @@ public final class Ops implements AutoCloseable {
         for (long i = 0, n = a.numel(); i < n; i++) {
             out.setFloat(i, a.getFloat(i) * b.getFloat(i % m));
         }
+        record(out, dy -> {
+            Tensor da = g(a), db = g(b);
+            for (long i = 0, n = a.numel(); i < n; i++) {
+                float d = dy.getFloat(i);
+                addAt(da, i, d * b.getFloat(i % m));
+                addAt(db, i % m, d * a.getFloat(i));
+            }
+        }, a, b);
         return out;
     }
 
-    /** {@code x * s} in place; returns {@code x}. */
+    /** {@code x * s}. */
+    public Tensor scale(Tensor x, float s) {
+        Tensor out = empty(x.shape());
+        for (long i = 0, n = x.numel(); i < n; i++) {
+            out.setFloat(i, x.getFloat(i) * s);
+        }
+        record(out, dy -> {
+            Tensor dx = g(x);
+            for (long i = 0, n = x.numel(); i < n; i++) {
+                dx.setFloat(i, dx.getFloat(i) + dy.getFloat(i) * s);
+            }
+        }, x);
+        return out;
+    }
+
+    /** {@code x / s}: division, not multiplication by 1/s, to round as the references do. */
+    public Tensor divide(Tensor x, float s) {
+        Tensor out = empty(x.shape());
+        for (long i = 0, n = x.numel(); i < n; i++) {
+            out.setFloat(i, x.getFloat(i) / s);
+        }
+        record(out, dy -> {
+            Tensor dx = g(x);
+            for (long i = 0, n = x.numel(); i < n; i++) {
+                dx.setFloat(i, dx.getFloat(i) + dy.getFloat(i) / s);
+            }
+        }, x);
+        return out;
+    }
+
+    /** {@code x * s} in place; returns {@code x} (a new tensor when taping). */
     public Tensor scaleInPlace(Tensor x, float s) {
+        if (taping(x)) {
+            return scale(x, s);
+        }
         for (long i = 0, n = x.numel(); i < n; i++) {
             x.setFloat(i, x.getFloat(i) * s);
         }
         return x;
+    }
+
+    /**
+     * Inverted dropout (torch semantics): in training mode zeroes each element with probability {@code p}
+     * and scales the rest by {@code 1 / (1 - p)}; the identity in inference, when {@code p == 0}, or in a
+     * training scope made without a random generator (gradient checks run that way).
+     */
+    public Tensor dropout(Tensor x, double p) {
+        if (!training || p <= 0 || rng == null) {
+            return x;
+        }
+        float keep = (float) (1.0 / (1.0 - p));
+        Tensor mask = empty(x.shape()), out = empty(x.shape());
+        for (long i = 0, n = x.numel(); i < n; i++) {
+            float m = rng.nextDouble() < p ? 0f : keep;
+            mask.setFloat(i, m);
+            out.setFloat(i, x.getFloat(i) * m);
+        }
+        record(out, dy -> {
+            Tensor dx = g(x);
+            for (long i = 0, n = x.numel(); i < n; i++) {
+                dx.setFloat(i, dx.getFloat(i) + dy.getFloat(i) * mask.getFloat(i));
+            }
+        }, x);
+        return out;
     }
 
     /** Concatenation along dimension {@code dim}. */
@@ -368,12 +585,40 @@ public final class Ops implements AutoCloseable {
             }
             at += chunk;
         }
+        record(out, dy -> {
+            int from = 0;
+            for (Tensor p : parts) {
+                accumulate(g(p), narrowCopy(dy, d, from, p.dim(d)));
+                from += p.dim(d);
+            }
+        }, parts);
         return out;
     }
 
     /** A contiguous copy of entries [from, from + len) along dimension {@code dim}. */
     public Tensor narrow(Tensor x, int dim, int from, int len) {
         int d = norm(dim, x.rank());
+        Tensor out = narrowCopy(x, d, from, len);
+        record(out, dy -> {
+            // Scatter dy back into the narrowed range of dx.
+            Tensor dx = g(x);
+            int full = x.dim(d);
+            long outer = 1;
+            for (int i = 0; i < d; i++) {
+                outer *= x.dim(i);
+            }
+            long inner = x.numel() / outer / full;
+            for (long o = 0; o < outer; o++) {
+                for (long q = 0; q < len * inner; q++) {
+                    long at = (o * full + from) * inner + q;
+                    dx.setFloat(at, dx.getFloat(at) + dy.getFloat(o * len * inner + q));
+                }
+            }
+        }, x);
+        return out;
+    }
+
+    private Tensor narrowCopy(Tensor x, int d, int from, int len) {
         int[] s = x.shape();
         int full = s[d];
         s[d] = len;
@@ -426,7 +671,61 @@ public final class Ops implements AutoCloseable {
                 out.setFloat(o * inner + q, (float) (kind == Reduction.MEAN ? acc / len : acc));
             }
         }
+        final long outerF = outer, innerF = inner;
+        record(out, dy -> {
+            Tensor dx = g(x);
+            for (long o = 0; o < outerF; o++) {
+                for (long q = 0; q < innerF; q++) {
+                    long base = o * len * innerF + q;
+                    float d = dy.getFloat(o * innerF + q);
+                    if (kind == Reduction.MEAN) {
+                        for (int t = 0; t < len; t++) {
+                            dx.setFloat(base + t * innerF, dx.getFloat(base + t * innerF) + d / len);
+                        }
+                    } else {
+                        // torch routes a max's gradient to one maximal element: the first one.
+                        int best = 0;
+                        float bv = Float.NEGATIVE_INFINITY;
+                        for (int t = 0; t < len; t++) {
+                            float v = x.getFloat(base + t * innerF);
+                            v = kind == Reduction.MAX_ABS ? Math.abs(v) : v;
+                            if (v > bv) {
+                                bv = v;
+                                best = t;
+                            }
+                        }
+                        float v = x.getFloat(base + best * innerF);
+                        float sign = kind == Reduction.MAX_ABS ? Math.signum(v) : 1f;
+                        dx.setFloat(base + best * innerF, dx.getFloat(base + best * innerF) + d * sign);
+                    }
+                }
+            }
+        }, x);
         return out;
+    }
+
+    /** {@code dst += src} (same element count); no-op when {@code dst} is null. */
+    private void accumulate(Tensor dst, Tensor src) {
+        if (dst != null) {
+            backend.add(dst, src, dst);
+        }
+    }
+
+    /** {@code dst += src} summed over the leading dimensions {@code dst} was broadcast across. */
+    private static void accumulateBroadcast(Tensor dst, Tensor src) {
+        if (dst == null) {
+            return;
+        }
+        long m = dst.numel();
+        for (long i = 0, n = src.numel(); i < n; i++) {
+            dst.setFloat(i % m, dst.getFloat(i % m) + src.getFloat(i));
+        }
+    }
+
+    private static void addAt(Tensor t, long i, float v) {
+        if (t != null) {
+            t.setFloat(i, t.getFloat(i) + v);
+        }
     }
 
     static long[] strides(int[] shape) {

@@ -13,13 +13,18 @@ public record BatchNorm(Tensor weight, Tensor bias, Tensor runningMean, Tensor r
                 sd.require(prefix + ".running_mean", channels), sd.require(prefix + ".running_var", channels));
     }
 
+    /** torch's default momentum for the running statistics. */
+    public static final float MOMENTUM = 0.1f;
+
+    /** Batch statistics (running statistics updated) in a training scope; running statistics otherwise. */
     public Tensor forward(Ops ops, Tensor x) {
-        return ops.batchNorm(x, runningMean, runningVar, weight, bias, EPS);
+        return ops.training() ? ops.batchNormTrain(x, runningMean, runningVar, weight, bias, MOMENTUM, EPS)
+                : ops.batchNorm(x, runningMean, runningVar, weight, bias, EPS);
     }
 
     /** Normalises {@code x} in place and returns it (saves a copy of large activations). */
     public Tensor forwardInPlace(Ops ops, Tensor x) {
-        return ops.batchNormInPlace(x, runningMean, runningVar, weight, bias, EPS);
+        return ops.training() ? forward(ops, x) : ops.batchNormInPlace(x, runningMean, runningVar, weight, bias, EPS);
     }
 
     /** For node features {@code [B, N, D]}: normalises D as BatchNorm1d does on {@code view(-1, D)}. */

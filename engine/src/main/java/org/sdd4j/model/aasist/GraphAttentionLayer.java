@@ -29,8 +29,13 @@ final class GraphAttentionLayer {
         this.temperature = (float) temperature;
     }
 
-    Tensor forward(Ops ops, Tensor x) {
-        Tensor att = GraphOps.pairwiseAttention(ops, x, attProj, (i, j) -> attWeight, temperature);
+    /** Input dropout of the reference layer (training only). */
+    static final double INPUT_DROPOUT = 0.2;
+
+    Tensor forward(Ops ops, Tensor in) {
+        Tensor x = ops.dropout(in, INPUT_DROPOUT);
+        Tensor att = GraphOps.pairwiseAttention(ops, x, attProj, (i, j) -> attWeight, new Tensor[] {attWeight},
+                temperature);
         Tensor y = ops.addInPlace(projWithAtt.forward(ops, ops.matmul(att, x, false)), projWithoutAtt.forward(ops, x));
         return ops.actInPlace(Activation.SELU, bn.forwardNodes(ops, y));
     }

@@ -59,12 +59,17 @@ public final class GraphBackEnd {
         Tensor outT = poolT.forward(ops, gatT.forward(ops, temporal));
         Branch one = branch(ops, outT, outS, expand(ops, master1, b), st11, st12, poolHS1, poolHT1);
         Branch two = branch(ops, outT, outS, expand(ops, master2, b), st21, st22, poolHS2, poolHT2);
-        Tensor t = ops.maximum(one.temporal, two.temporal);
-        Tensor s = ops.maximum(one.spectral, two.spectral);
-        Tensor master = ops.maximum(one.master, two.master).reshape(b, -1);
+        // drop_way on every branch output, drop on the readout: active in training only.
+        Tensor t = ops.maximum(ops.dropout(one.temporal, BRANCH_DROPOUT), ops.dropout(two.temporal, BRANCH_DROPOUT));
+        Tensor s = ops.maximum(ops.dropout(one.spectral, BRANCH_DROPOUT), ops.dropout(two.spectral, BRANCH_DROPOUT));
+        Tensor master = ops.maximum(ops.dropout(one.master, BRANCH_DROPOUT), ops.dropout(two.master, BRANCH_DROPOUT))
+                .reshape(b, -1);
         Tensor hidden = ops.concat(1, ops.max(t, 1, true), ops.mean(t, 1), ops.max(s, 1, true), ops.mean(s, 1), master);
-        return outLayer.forward(ops, hidden);
+        return outLayer.forward(ops, ops.dropout(hidden, READOUT_DROPOUT));
     }
+
+    private static final double BRANCH_DROPOUT = 0.2;
+    private static final double READOUT_DROPOUT = 0.5;
 
     private record Branch(Tensor temporal, Tensor spectral, Tensor master) {
     }
@@ -79,13 +84,8 @@ public final class GraphBackEnd {
                 ops.add(o.master(), aug.master()));
     }
 
-    /** The learned master node {@code [1, 1, D]} repeated for each utterance of the batch. */
+    /** The learned master node {@code [1, 1, D]} repeated for each utterance of the batch (broadcast add). */
     private static Tensor expand(Ops ops, Tensor master, int batch) {
-        Tensor out = ops.zeros(batch, 1, master.dim(2));
-        for (int q = 0; q < batch; q++) {
-            java.lang.foreign.MemorySegment.copy(master.data(), 0, out.data(), (long) q * master.dim(2) * 4,
-                    master.dim(2) * 4L);
-        }
-        return out;
+        return ops.add(ops.zeros(batch, 1, master.dim(2)), master);
     }
 }

@@ -1,16 +1,15 @@
 package org.sdd4j.model.aasist;
 
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import org.sdd4j.backend.Activation;
 import org.sdd4j.backend.Ops;
 import org.sdd4j.nn.Linear;
 import org.sdd4j.tensor.Tensor;
 
-/** The attention-map computation shared by the homogeneous and heterogeneous graph layers. */
+/**
+ * The graph-specific operations of AASIST's back end, each with its backward step: node-pair products,
+ * per-block attention scores, node-wise products with the master node, and top-k gathering.
+ */
 final class GraphOps {
-    private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT_UNALIGNED;
-
     private GraphOps() {
     }
 
@@ -24,37 +23,160 @@ final class GraphOps {
      * {@code softmax_j(tanh(proj(x_i * x_j)) . w(i, j) / temperature)} for {@code x} {@code [B, N, D]}:
      * returns {@code [B, N, N]}, each row summing to one.
      */
-    static Tensor pairwiseAttention(Ops ops, Tensor x, Linear proj, PairWeight weight, float temperature) {
+    static Tensor pairwiseAttention(Ops ops, Tensor x, Linear proj, PairWeight weight, Tensor[] weights,
+                                    float temperature) {
+        Tensor h = ops.actInPlace(Activation.TANH, proj.forward(ops, pairwiseProduct(ops, x)));
+        return ops.softmax(pairScores(ops, h, weight, weights, temperature));
+    }
+
+    /** {@code y[b, i, j, :] = x[b, i, :] * x[b, j, :]}. */
+    static Tensor pairwiseProduct(Ops ops, Tensor x) {
         int b = x.dim(0), n = x.dim(1), d = x.dim(2);
-        Tensor pairs = ops.zeros(b, n, n, d);
-        MemorySegment xs = x.data(), ps = pairs.data();
+        Tensor y = ops.empty(b, n, n, d);
         for (int q = 0; q < b; q++) {
             for (int i = 0; i < n; i++) {
                 long xi = ((long) q * n + i) * d;
                 for (int j = 0; j < n; j++) {
-                    long xj = ((long) q * n + j) * d, po = (((long) q * n + i) * n + j) * d;
+                    long xj = ((long) q * n + j) * d, yo = (((long) q * n + i) * n + j) * d;
                     for (int k = 0; k < d; k++) {
-                        ps.setAtIndex(F, po + k, xs.getAtIndex(F, xi + k) * xs.getAtIndex(F, xj + k));
+                        y.setFloat(yo + k, x.getFloat(xi + k) * x.getFloat(xj + k));
                     }
                 }
             }
         }
-        Tensor h = ops.actInPlace(Activation.TANH, proj.forward(ops, pairs));
-        int dout = h.dim(-1);
-        Tensor scores = ops.zeros(b, n, n);
+        ops.record(y, dy -> {
+            // d/dx_i of sum_j dy_ij (x_i x_j) + sum_j dy_ji (x_j x_i) = sum_j (dy_ij + dy_ji) x_j
+            Tensor dx = ops.tape().grad(x);
+            for (int q = 0; q < b; q++) {
+                for (int i = 0; i < n; i++) {
+                    long xi = ((long) q * n + i) * d;
+                    for (int j = 0; j < n; j++) {
+                        long xj = ((long) q * n + j) * d;
+                        long ij = (((long) q * n + i) * n + j) * d, ji = (((long) q * n + j) * n + i) * d;
+                        for (int k = 0; k < d; k++) {
+                            float gsum = dy.getFloat(ij + k) + dy.getFloat(ji + k);
+                            dx.setFloat(xi + k, dx.getFloat(xi + k) + gsum * x.getFloat(xj + k));
+                        }
+                    }
+                }
+            }
+        }, x);
+        return y;
+    }
+
+    /** {@code s[b, i, j] = (h[b, i, j, :] . w(i, j)) / temperature}; {@code weights} lists every w used. */
+    static Tensor pairScores(Ops ops, Tensor h, PairWeight weight, Tensor[] weights, float temperature) {
+        int b = h.dim(0), n = h.dim(1), dout = h.dim(3);
+        Tensor s = ops.empty(b, n, n);
         for (int q = 0; q < b; q++) {
             for (int i = 0; i < n; i++) {
                 for (int j = 0; j < n; j++) {
                     Tensor w = weight.of(i, j);
                     long ho = (((long) q * n + i) * n + j) * dout;
-                    float s = 0;
+                    float acc = 0;
                     for (int k = 0; k < dout; k++) {
-                        s += h.getFloat(ho + k) * w.getFloat(k);
+                        acc += h.getFloat(ho + k) * w.getFloat(k);
                     }
-                    scores.setFloat(((long) q * n + i) * n + j, s / temperature);
+                    s.setFloat(((long) q * n + i) * n + j, acc / temperature);
                 }
             }
         }
-        return ops.softmax(scores);
+        Tensor[] inputs = new Tensor[weights.length + 1];
+        inputs[0] = h;
+        System.arraycopy(weights, 0, inputs, 1, weights.length);
+        ops.record(s, ds -> {
+            Tensor dh = ops.tape().grad(h);
+            for (int q = 0; q < b; q++) {
+                for (int i = 0; i < n; i++) {
+                    for (int j = 0; j < n; j++) {
+                        Tensor w = weight.of(i, j);
+                        Tensor dw = ops.tape().grad(w);
+                        float g = ds.getFloat(((long) q * n + i) * n + j) / temperature;
+                        long ho = (((long) q * n + i) * n + j) * dout;
+                        for (int k = 0; k < dout; k++) {
+                            if (dh != null) {
+                                dh.setFloat(ho + k, dh.getFloat(ho + k) + g * w.getFloat(k));
+                            }
+                            if (dw != null) {
+                                dw.setFloat(k, dw.getFloat(k) + g * h.getFloat(ho + k));
+                            }
+                        }
+                    }
+                }
+            }
+        }, inputs);
+        return s;
+    }
+
+    /** {@code y[b, n, :] = x[b, n, :] * m[b, 0, :]}: every node times its utterance's master node. */
+    static Tensor mulNodes(Ops ops, Tensor x, Tensor m) {
+        int b = x.dim(0), n = x.dim(1), d = x.dim(2);
+        Tensor y = ops.empty(b, n, d);
+        for (int q = 0; q < b; q++) {
+            for (int i = 0; i < n; i++) {
+                for (int k = 0; k < d; k++) {
+                    long at = ((long) q * n + i) * d + k;
+                    y.setFloat(at, x.getFloat(at) * m.getFloat((long) q * d + k));
+                }
+            }
+        }
+        ops.record(y, dy -> {
+            Tensor dx = ops.tape().grad(x), dm = ops.tape().grad(m);
+            for (int q = 0; q < b; q++) {
+                for (int i = 0; i < n; i++) {
+                    for (int k = 0; k < d; k++) {
+                        long at = ((long) q * n + i) * d + k, mk = (long) q * d + k;
+                        float g = dy.getFloat(at);
+                        if (dx != null) {
+                            dx.setFloat(at, dx.getFloat(at) + g * m.getFloat(mk));
+                        }
+                        if (dm != null) {
+                            dm.setFloat(mk, dm.getFloat(mk) + g * x.getFloat(at));
+                        }
+                    }
+                }
+            }
+        }, x, m);
+        return y;
+    }
+
+    /**
+     * {@code y[b, r, :] = h[b, idx[b][r], :] * s[b, idx[b][r]]}: the kept nodes of a graph pool, scaled by
+     * their scores ({@code s} is {@code [B, N, 1]}).
+     */
+    static Tensor gatherScaled(Ops ops, Tensor h, Tensor s, int[][] idx) {
+        int b = h.dim(0), n = h.dim(1), d = h.dim(2), keep = idx[0].length;
+        Tensor y = ops.empty(b, keep, d);
+        for (int q = 0; q < b; q++) {
+            for (int r = 0; r < keep; r++) {
+                int node = idx[q][r];
+                float sv = s.getFloat((long) q * n + node);
+                for (int k = 0; k < d; k++) {
+                    y.setFloat(((long) q * keep + r) * d + k, h.getFloat(((long) q * n + node) * d + k) * sv);
+                }
+            }
+        }
+        ops.record(y, dy -> {
+            Tensor dh = ops.tape().grad(h), ds = ops.tape().grad(s);
+            for (int q = 0; q < b; q++) {
+                for (int r = 0; r < keep; r++) {
+                    int node = idx[q][r];
+                    long so = (long) q * n + node;
+                    float sv = s.getFloat(so), acc = 0;
+                    for (int k = 0; k < d; k++) {
+                        float g = dy.getFloat(((long) q * keep + r) * d + k);
+                        long ho = ((long) q * n + node) * d + k;
+                        if (dh != null) {
+                            dh.setFloat(ho, dh.getFloat(ho) + g * sv);
+                        }
+                        acc += g * h.getFloat(ho);
+                    }
+                    if (ds != null) {
+                        ds.setFloat(so, ds.getFloat(so) + acc);
+                    }
+                }
+            }
+        }, h, s);
+        return y;
     }
 }

@@ -26,24 +26,24 @@ final class GraphPool {
         return Math.max((int) (n * ratio), 1);
     }
 
+    /** Dropout on the score branch's input in the reference (training only). */
+    static final double SCORE_DROPOUT = 0.3;
+
     Tensor forward(Ops ops, Tensor h) {
-        int b = h.dim(0), n = h.dim(1), d = h.dim(2);
-        Tensor scores = ops.actInPlace(Activation.SIGMOID, proj.forward(ops, h));
+        int b = h.dim(0), n = h.dim(1);
+        Tensor scores = ops.actInPlace(Activation.SIGMOID, proj.forward(ops, ops.dropout(h, SCORE_DROPOUT)));
         int keep = kept(n, ratio);
-        Tensor out = ops.zeros(b, keep, d);
+        int[][] idx = new int[b][];
         for (int q = 0; q < b; q++) {
             final int batch = q;
             Integer[] order = new Integer[n];
             Arrays.setAll(order, i -> i);
             Arrays.sort(order, Comparator.comparingDouble(i -> -scores.getFloat((long) batch * n + i)));
+            idx[q] = new int[keep];
             for (int r = 0; r < keep; r++) {
-                int node = order[r];
-                float s = scores.getFloat((long) q * n + node);
-                for (int k = 0; k < d; k++) {
-                    out.setFloat(((long) q * keep + r) * d + k, h.getFloat(((long) q * n + node) * d + k) * s);
-                }
+                idx[q][r] = order[r];
             }
         }
-        return out;
+        return GraphOps.gatherScaled(ops, h, scores, idx);
     }
 }

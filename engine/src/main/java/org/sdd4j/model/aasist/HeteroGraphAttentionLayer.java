@@ -57,9 +57,11 @@ final class HeteroGraphAttentionLayer {
      */
     Output forward(Ops ops, Tensor x1, Tensor x2, Tensor master) {
         int n1 = x1.dim(1), n2 = x2.dim(1);
-        Tensor x = ops.concat(1, projType1.forward(ops, x1), projType2.forward(ops, x2));
+        Tensor x = ops.dropout(ops.concat(1, projType1.forward(ops, x1), projType2.forward(ops, x2)),
+                GraphAttentionLayer.INPUT_DROPOUT);
         Tensor att = GraphOps.pairwiseAttention(ops, x, attProj,
-                (i, j) -> i < n1 ? (j < n1 ? w11 : w12) : (j < n1 ? w12 : w22), temperature);
+                (i, j) -> i < n1 ? (j < n1 ? w11 : w12) : (j < n1 ? w12 : w22), new Tensor[] {w11, w22, w12},
+                temperature);
         Tensor newMaster = updateMaster(ops, x, master);
         Tensor y = ops.addInPlace(projWithAtt.forward(ops, ops.matmul(att, x, false)), projWithoutAtt.forward(ops, x));
         y = ops.actInPlace(Activation.SELU, bn.forwardNodes(ops, y));
@@ -67,21 +69,9 @@ final class HeteroGraphAttentionLayer {
     }
 
     private Tensor updateMaster(Ops ops, Tensor x, Tensor master) {
-        int b = x.dim(0), n = x.dim(1), d = x.dim(2);
-        Tensor prod = ops.zeros(b, n, d);
-        for (int q = 0; q < b; q++) {
-            for (int i = 0; i < n; i++) {
-                for (int k = 0; k < d; k++) {
-                    long at = ((long) q * n + i) * d + k;
-                    prod.setFloat(at, x.getFloat(at) * master.getFloat((long) q * d + k));
-                }
-            }
-        }
-        Tensor h = ops.actInPlace(Activation.TANH, attProjM.forward(ops, prod));
-        Tensor scores = ops.linear(h, wM, null).reshape(b, 1, n);
-        for (long i = 0; i < scores.numel(); i++) {
-            scores.setFloat(i, scores.getFloat(i) / temperature);
-        }
+        int b = x.dim(0), n = x.dim(1);
+        Tensor h = ops.actInPlace(Activation.TANH, attProjM.forward(ops, GraphOps.mulNodes(ops, x, master)));
+        Tensor scores = ops.divide(ops.linear(h, wM, null).reshape(b, 1, n), temperature);
         Tensor att = ops.softmax(scores);
         return ops.addInPlace(projWithAttM.forward(ops, ops.matmul(att, x, false)), projWithoutAttM.forward(ops, master));
     }

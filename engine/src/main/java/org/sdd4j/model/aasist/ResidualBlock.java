@@ -32,15 +32,12 @@ public final class ResidualBlock {
         this.maxPool = maxPool;
     }
 
-    /** The discarded pre-activation's batch norm (kept for training, where its statistics update). */
-    BatchNorm unusedBn1() {
-        return bn1;
-    }
-
     public Tensor forward(Ops ops, Tensor x) {
+        if (bn1 != null && ops.training()) {
+            bn1.forward(ops, x); // the reference's discarded selu(bn1(x)): only its running statistics change
+        }
         Tensor out = ops.actInPlace(Activation.SELU, bn2.forwardInPlace(ops, conv1.forward(ops, x)));
-        out = conv2.forward(ops, out);
-        ops.addInPlace(out, downsample != null ? downsample.forward(ops, x) : x);
+        out = ops.addInPlace(conv2.forward(ops, out), downsample != null ? downsample.forward(ops, x) : x);
         return maxPool ? ops.maxPool2d(out, 1, 3) : out;
     }
 }

@@ -13,7 +13,8 @@ final class AttentivePooling {
         int b = x.dim(0), c = x.dim(1), f = x.dim(2), t = x.dim(3);
         int len = dim == 3 ? t : f, other = dim == 3 ? f : t;
         long step = dim == 3 ? 1 : t, otherStep = dim == 3 ? t : 1;
-        Tensor out = ops.zeros(b, c, other);
+        Tensor out = ops.empty(b, c, other);
+        Tensor p = ops.empty(x.shape()); // the softmax weights, kept for backward
         for (long plane = 0; plane < (long) b * c; plane++) {
             long base = plane * f * t;
             for (int o = 0; o < other; o++) {
@@ -29,11 +30,33 @@ final class AttentivePooling {
                 float acc = 0;
                 for (int i = 0; i < len; i++) {
                     float weight = (float) Math.exp(w.getFloat(at + i * step) - max) / denom;
+                    p.setFloat(at + i * step, weight);
                     acc += x.getFloat(at + i * step) * weight;
                 }
                 out.setFloat(plane * other + o, acc);
             }
         }
+        ops.record(out, dy -> {
+            // y = sum_i x_i p_i with p = softmax(w): dx_i = dy p_i, dw_i = dy p_i (x_i - y).
+            Tensor dx = ops.tape().grad(x), dw = ops.tape().grad(w);
+            for (long plane = 0; plane < (long) b * c; plane++) {
+                long base = plane * f * t;
+                for (int o = 0; o < other; o++) {
+                    long at = base + o * otherStep;
+                    float g = dy.getFloat(plane * other + o), y = out.getFloat(plane * other + o);
+                    for (int i = 0; i < len; i++) {
+                        long k = at + i * step;
+                        float pi = p.getFloat(k);
+                        if (dx != null) {
+                            dx.setFloat(k, dx.getFloat(k) + g * pi);
+                        }
+                        if (dw != null) {
+                            dw.setFloat(k, dw.getFloat(k) + g * pi * (x.getFloat(k) - y));
+                        }
+                    }
+                }
+            }
+        }, x, w);
         return out;
     }
 }

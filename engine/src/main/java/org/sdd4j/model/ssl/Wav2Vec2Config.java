@@ -2,6 +2,7 @@ package org.sdd4j.model.ssl;
 
 import java.util.ArrayList;
 import java.util.List;
+import org.sdd4j.tensor.Tensor;
 
 /**
  * The shape of a wav2vec 2.0 family encoder, inferred from its weights.
@@ -59,7 +60,8 @@ public record Wav2Vec2Config(int[] convChannels, int[] convKernels, int[] convSt
         if (d % h != 0) {
             throw new IllegalArgumentException("hidden size " + d + " is not divisible by " + h + " heads");
         }
-        int[] pos = w.positionalConvWeight().shape();
+        Tensor[] factors = w.positionalConvFactors();
+        int[] pos = factors != null ? factors[1].shape() : w.positionalConvWeight().shape();
         boolean pre = preLayerNormOverride != null ? preLayerNormOverride : layerMode;
         return new Wav2Vec2Config(channels, kernels, strides, bias, layerMode, pre, d, layers, h, ffn, pos[2],
                 d / pos[1]);

@@ -6,6 +6,7 @@ import org.sdd4j.backend.Activation;
 import org.sdd4j.backend.Ops;
 import org.sdd4j.checkpoint.StateDict;
 import org.sdd4j.nn.Linear;
+import org.sdd4j.nn.WeightNorm;
 import org.sdd4j.tensor.Tensor;
 
 /**
@@ -24,6 +25,7 @@ public final class Wav2Vec2Encoder {
     private final Tensor projNormBias;
     private final Linear projection;
     private final Tensor posWeight;
+    private final Tensor[] posFactors;
     private final Tensor posBias;
     private final Tensor encoderNormWeight;
     private final Tensor encoderNormBias;
@@ -64,7 +66,8 @@ public final class Wav2Vec2Encoder {
         projNormWeight = w.require("layer_norm.weight", c);
         projNormBias = w.require("layer_norm.bias", c);
         projection = new Linear(w.require("post_extract_proj.weight", d, c), w.require("post_extract_proj.bias", d));
-        posWeight = w.positionalConvWeight();
+        posFactors = w.positionalConvFactors();
+        posWeight = posFactors == null ? w.positionalConvWeight() : null;
         posBias = w.require("encoder.pos_conv.0.bias", d);
         encoderNormWeight = w.require("encoder.layer_norm.weight", d);
         encoderNormBias = w.require("encoder.layer_norm.bias", d);
@@ -141,7 +144,10 @@ public final class Wav2Vec2Encoder {
     /** {@code GELU(conv(x))} with the even kernel's extra last frame removed, as {@code [B, frames, D]}. */
     private Tensor positional(Ops ops, Tensor x) {
         int frames = x.dim(1);
-        Tensor conv = ops.conv1d(ops.transpose(x, 1, 2), posWeight, posBias, 1, config.posConvKernel() / 2,
+        // The weight-normalised kernel is recomputed from g and v on every pass (about 1 % of an XLS-R
+        // forward), so gradients reach g and v and a model scored after training sees the updated weights.
+        Tensor weight = posFactors != null ? WeightNorm.apply(ops, posFactors[0], posFactors[1], 2) : posWeight;
+        Tensor conv = ops.conv1d(ops.transpose(x, 1, 2), weight, posBias, 1, config.posConvKernel() / 2,
                 config.posConvGroups());
         if (conv.dim(2) > frames) {
             conv = ops.narrow(conv, 2, 0, frames);

@@ -61,6 +61,22 @@ final class Wav2Vec2Weights {
                 : sd.require(toHf(fairseqName), shape);
     }
 
+    /**
+     * The positional convolution's stored weight-norm factors {@code [g, v]}, or null when the checkpoint
+     * stores the plain weight.
+     */
+    Tensor[] positionalConvFactors() {
+        String[][] forms = {{"encoder.pos_conv.0.weight_g", "encoder.pos_conv.0.weight_v"},
+            {"encoder.pos_conv.0.parametrizations.weight.original0", "encoder.pos_conv.0.parametrizations.weight.original1"}};
+        for (String[] f : forms) {
+            Tensor g = get(f[0]).orElse(null), v = get(f[1]).orElse(null);
+            if (g != null && v != null) {
+                return new Tensor[] {g, v};
+            }
+        }
+        return null;
+    }
+
     /** The positional convolution's effective weight, whichever weight-norm form is stored. */
     Tensor positionalConvWeight() {
         String base = "encoder.pos_conv.0";
