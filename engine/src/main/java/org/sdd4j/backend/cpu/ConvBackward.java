@@ -42,27 +42,34 @@ public final class ConvBackward {
         void close();
     }
 
+    /**
+     * How a provider multiplies: output positions per tile (raised to the kernel width when smaller) and
+     * a factory of one worker's {@link Tiles} for tiles of at most that width.
+     */
+    public record Plan(int tile, Supplier<Tiles> tiles) {
+    }
+
     private ConvBackward() {
     }
 
-    /**
-     * Accumulates the gradients of a convolution into {@code dx}, {@code dw}, {@code db} (each may be null).
-     *
-     * @param tile  output positions per tile (raised to the kernel width when smaller)
-     * @param tiles makes one worker's {@link Tiles}
-     */
-    public static void run(Parallel parallel, ConvGeometry c, int tile, Supplier<Tiles> tiles, Tensor dy, Tensor dx,
-                           Tensor dw, Tensor db) {
+    /** Accumulates the gradients of a convolution into {@code dx}, {@code dw}, {@code db} (each may be null). */
+    public static void run(Parallel parallel, ConvGeometry c, Plan plan, Tensor dy, Tensor dx, Tensor dw, Tensor db) {
         if (db != null) {
             biasGradient(parallel, c, dy, db);
         }
-        int tw = Math.max(tile, c.kw());
+        int tw = tileWidth(c, plan.tile());
+        Supplier<Tiles> tiles = plan.tiles();
         if (dw != null) {
             weightGradient(parallel, c, tw, tiles, dw);
         }
         if (dx != null) {
             inputGradient(parallel, c, tw, tiles, dx);
         }
+    }
+
+    /** The tile width actually used: at least the kernel width, so that tiles two apart never share input. */
+    public static int tileWidth(ConvGeometry c, int tile) {
+        return Math.max(tile, c.kw());
     }
 
     private static void biasGradient(Parallel parallel, ConvGeometry c, Tensor dy, Tensor db) {
@@ -181,7 +188,7 @@ public final class ConvBackward {
      * The plain Vector API tiles: the weight transposed once per call to {@code [kk x coutPg]} per group, an
      * im2col tile built transposed ({@code [nt x kk]}) so that both products are {@link VectorGemm} calls.
      */
-    static Supplier<Tiles> vectorTiles(ConvGeometry c, Tensor x, Tensor w, Tensor dy, int tile) {
+    static Plan vectorPlan(ConvGeometry c, Tensor x, Tensor w, Tensor dy, int tile) {
         int kk = c.kk(), coutPg = c.coutPg();
         float[] wt = new float[c.cout() * kk];
         MemorySegment ws = w.data();
@@ -194,8 +201,8 @@ public final class ConvBackward {
         }
         MemorySegment wts = MemorySegment.ofArray(wt), xs = x.data(), gs = dy.data();
         int plane = Math.toIntExact(c.plane());
-        int tw = Math.max(tile, c.kw());
-        return () -> new Tiles() {
+        int tw = tileWidth(c, tile);
+        return new Plan(tile, () -> new Tiles() {
             private final float[] colT = new float[tw * kk];
             private final float[] dyTile = new float[coutPg * tw];
 
@@ -232,7 +239,7 @@ public final class ConvBackward {
             @Override
             public void close() {
             }
-        };
+        });
     }
 
     static double sum(MemorySegment s, long o, long n) {

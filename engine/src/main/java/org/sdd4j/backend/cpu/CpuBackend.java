@@ -3,7 +3,6 @@ package org.sdd4j.backend.cpu;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
-import java.util.function.Supplier;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
@@ -581,24 +580,24 @@ public class CpuBackend implements Backend {
     public void conv1dBackward(Tensor x, Tensor w, Tensor dy, int stride, int padding, int groups, Tensor dx,
                                Tensor dw, Tensor db) {
         ConvGeometry c = ConvGeometry.of1d(x, w, dy, stride, padding, groups);
-        ConvBackward.run(parallel, c, convBackwardTile(c), convBackwardTiles(c, x, w, dy), dy, dx, dw, db);
+        ConvBackward.run(parallel, c, convBackwardPlan(c, x, w, dy, dw), dy, dx, dw, db);
     }
 
     @Override
     public void conv2dBackward(Tensor x, Tensor w, Tensor dy, int strideH, int strideW, int padH, int padW,
                                int groups, Tensor dx, Tensor dw, Tensor db) {
         ConvGeometry c = ConvGeometry.of2d(x, w, dy, strideH, strideW, padH, padW, groups);
-        ConvBackward.run(parallel, c, convBackwardTile(c), convBackwardTiles(c, x, w, dy), dy, dx, dw, db);
+        ConvBackward.run(parallel, c, convBackwardPlan(c, x, w, dy, dw), dy, dx, dw, db);
     }
 
-    /** Output positions per tile of a convolution's backward pass: a {@code kk x tile} block of about 1M floats at most. */
-    protected int convBackwardTile(ConvGeometry c) {
-        return Math.max(64, Math.min(TILE, (1 << 20) / c.kk()));
-    }
-
-    /** The per-worker products of a convolution's backward pass; providers with a native GEMM override this. */
-    protected Supplier<ConvBackward.Tiles> convBackwardTiles(ConvGeometry c, Tensor x, Tensor w, Tensor dy) {
-        return ConvBackward.vectorTiles(c, x, w, dy, convBackwardTile(c));
+    /**
+     * The per-tile products of a convolution's backward pass; providers with a native GEMM override this.
+     * Here: {@link VectorGemm} on tiles of a {@code kk x tile} block of about 1M floats at most.
+     *
+     * @param dw the weight-gradient target (null when not wanted): a provider may need it in native memory
+     */
+    protected ConvBackward.Plan convBackwardPlan(ConvGeometry c, Tensor x, Tensor w, Tensor dy, Tensor dw) {
+        return ConvBackward.vectorPlan(c, x, w, dy, Math.max(64, Math.min(TILE, (1 << 20) / c.kk())));
     }
 
     @Override
