@@ -15,6 +15,10 @@ import org.sdd4j.tensor.Tensor;
  * im2col into a per-task buffer followed by {@link VectorGemm}, tiled over output positions so the
  * buffer stays in cache; linear layers compute {@code (W @ x^T)^T} so the weight streams from its
  * mapped segment untouched.
+ *
+ * <p>Backward passes are GEMMs too: linear and batched-matmul gradients are {@link VectorGemm} products of
+ * transposed copies of the activations, convolution gradients go through {@link ConvBackward}; norm,
+ * softmax and activation gradients are one or two vectorised passes over each normalised set.
  */
 public class CpuBackend implements Backend {
     private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT_UNALIGNED;
