@@ -34,11 +34,11 @@ public final class ProfilingBackend implements Backend {
 
     /** The accumulated table: operation, calls, total milliseconds, share of all backend time. */
     public String report() {
-        StringBuilder sb = new StringBuilder(String.format("%-16s %8s %10s %6s%n", "op", "calls", "total ms", "share"));
+        StringBuilder sb = new StringBuilder(String.format("%-22s %8s %10s %6s%n", "op", "calls", "total ms", "share"));
         synchronized (stats) {
             long all = stats.values().stream().mapToLong(s -> s[1]).sum();
             stats.entrySet().stream().sorted((a, b) -> Long.compare(b.getValue()[1], a.getValue()[1]))
-                    .forEach(e -> sb.append(String.format("%-16s %8d %10.1f %5.1f%%%n", e.getKey(), e.getValue()[0],
+                    .forEach(e -> sb.append(String.format("%-22s %8d %10.1f %5.1f%%%n", e.getKey(), e.getValue()[0],
                             e.getValue()[1] / 1e6, 100.0 * e.getValue()[1] / Math.max(all, 1))));
         }
         return sb.toString();
@@ -118,6 +118,76 @@ public final class ProfilingBackend implements Backend {
     @Override
     public void maxPool2d(Tensor x, int kh, int kw, Tensor out) {
         timed("maxPool2d", () -> inner.maxPool2d(x, kh, kw, out));
+    }
+
+    @Override
+    public void batchNormTrain(Tensor x, Tensor weight, Tensor bias, Tensor runningMean, Tensor runningVar,
+                               float momentum, float eps, Tensor out, Tensor saveMean, Tensor saveInvStd) {
+        timed("batchNormTrain", () -> inner.batchNormTrain(x, weight, bias, runningMean, runningVar, momentum, eps,
+                out, saveMean, saveInvStd));
+    }
+
+    @Override
+    public void batchNormBackward(Tensor x, Tensor weight, Tensor saveMean, Tensor saveInvStd, Tensor dy, Tensor dx,
+                                  Tensor dWeight, Tensor dBias) {
+        timed("batchNorm.bwd", () -> inner.batchNormBackward(x, weight, saveMean, saveInvStd, dy, dx, dWeight, dBias));
+    }
+
+    @Override
+    public void linearBackward(Tensor x, Tensor w, Tensor dy, Tensor dx, Tensor dw, Tensor db, int m, int n, int k) {
+        timed("linear.bwd", () -> inner.linearBackward(x, w, dy, dx, dw, db, m, n, k));
+    }
+
+    @Override
+    public void batchedMatmulBackward(Tensor a, Tensor b, boolean transB, Tensor dy, Tensor da, Tensor db, int batch,
+                                      int m, int n, int k) {
+        timed("batchedMatmul.bwd", () -> inner.batchedMatmulBackward(a, b, transB, dy, da, db, batch, m, n, k));
+    }
+
+    @Override
+    public void conv1dBackward(Tensor x, Tensor w, Tensor dy, int stride, int padding, int groups, Tensor dx,
+                               Tensor dw, Tensor db) {
+        timed("conv1d.bwd", () -> inner.conv1dBackward(x, w, dy, stride, padding, groups, dx, dw, db));
+    }
+
+    @Override
+    public void conv2dBackward(Tensor x, Tensor w, Tensor dy, int strideH, int strideW, int padH, int padW,
+                               int groups, Tensor dx, Tensor dw, Tensor db) {
+        timed("conv2d.bwd", () -> inner.conv2dBackward(x, w, dy, strideH, strideW, padH, padW, groups, dx, dw, db));
+    }
+
+    @Override
+    public void layerNormBackward(Tensor x, Tensor weight, float eps, Tensor dy, Tensor dx, Tensor dWeight,
+                                  Tensor dBias) {
+        timed("layerNorm.bwd", () -> inner.layerNormBackward(x, weight, eps, dy, dx, dWeight, dBias));
+    }
+
+    @Override
+    public void layerNormChannelsBackward(Tensor x, Tensor weight, float eps, Tensor dy, Tensor dx, Tensor dWeight,
+                                          Tensor dBias) {
+        timed("layerNormChannels.bwd", () -> inner.layerNormChannelsBackward(x, weight, eps, dy, dx, dWeight, dBias));
+    }
+
+    @Override
+    public void groupNormBackward(Tensor x, int groups, Tensor weight, float eps, Tensor dy, Tensor dx,
+                                  Tensor dWeight, Tensor dBias) {
+        timed("groupNorm.bwd", () -> inner.groupNormBackward(x, groups, weight, eps, dy, dx, dWeight, dBias));
+    }
+
+    @Override
+    public void softmaxBackward(Tensor y, Tensor dy, Tensor dx) {
+        timed("softmax.bwd", () -> inner.softmaxBackward(y, dy, dx));
+    }
+
+    @Override
+    public void activationBackward(Activation f, Tensor x, Tensor y, Tensor dy, Tensor dx) {
+        timed("act." + f.name().toLowerCase(java.util.Locale.ROOT) + ".bwd",
+                () -> inner.activationBackward(f, x, y, dy, dx));
+    }
+
+    @Override
+    public void maxPool2dBackward(Tensor x, int kh, int kw, Tensor dy, Tensor dx) {
+        timed("maxPool2d.bwd", () -> inner.maxPool2dBackward(x, kh, kw, dy, dx));
     }
 
     /** Times layout glue run outside the backend (permutes, reductions) under {@code op}. */

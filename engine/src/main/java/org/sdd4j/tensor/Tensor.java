@@ -107,6 +107,27 @@ public final class Tensor {
         data.setAtIndex(F32, index, value);
     }
 
+    /**
+     * Element {@code index} of a float32 or float64 tensor as a double: the accessor of code that runs in
+     * either precision (the reference backend, so gradient checks can run in float64).
+     */
+    public double getDouble(long index) {
+        return switch (dtype) {
+            case F32 -> data.getAtIndex(F32, index);
+            case F64 -> data.getAtIndex(ValueLayout.JAVA_DOUBLE_UNALIGNED, index);
+            default -> throw new UnsupportedOperationException("getDouble on a " + dtype + " tensor; need F32 or F64");
+        };
+    }
+
+    /** Stores {@code value} at {@code index} of a float32 (rounded) or float64 tensor. */
+    public void setDouble(long index, double value) {
+        switch (dtype) {
+            case F32 -> data.setAtIndex(F32, index, (float) value);
+            case F64 -> data.setAtIndex(ValueLayout.JAVA_DOUBLE_UNALIGNED, index, value);
+            default -> throw new UnsupportedOperationException("setDouble on a " + dtype + " tensor; need F32 or F64");
+        }
+    }
+
     /** A view with a new shape and the same elements; one dimension may be -1. */
     public Tensor reshape(int... newShape) {
         int[] s = newShape.clone();

@@ -15,6 +15,10 @@ import org.sdd4j.tensor.Tensor;
  * im2col into a per-task buffer followed by {@link VectorGemm}, tiled over output positions so the
  * buffer stays in cache; linear layers compute {@code (W @ x^T)^T} so the weight streams from its
  * mapped segment untouched.
+ *
+ * <p>Backward passes are GEMMs too: linear and batched-matmul gradients are {@link VectorGemm} products of
+ * transposed copies of the activations, convolution gradients go through {@link ConvBackward}; norm,
+ * softmax and activation gradients are one or two vectorised passes over each normalised set.
  */
 public class CpuBackend implements Backend {
     private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT_UNALIGNED;
@@ -184,9 +188,9 @@ public class CpuBackend implements Backend {
     }
 
     /** {@code sum((x - mean)^2)} over a row, vectorised, accumulated in double across vector chunks. */
-    private static double sumSquaredDeviations(MemorySegment s, long o, int n, float mean) {
+    private static double sumSquaredDeviations(MemorySegment s, long o, long n, float mean) {
         double acc = 0;
-        int i = 0;
+        long i = 0;
         FloatVector m = FloatVector.broadcast(VectorGemm.S, mean);
         for (; i + L <= n; i += L) {
             FloatVector c = FloatVector.fromMemorySegment(VectorGemm.S, s, (o + i) * 4, LE).sub(m);
@@ -437,6 +441,549 @@ public class CpuBackend implements Backend {
         if (i < n) {
             FloatVector.fromMemorySegment(VectorGemm.S, xs, (o + i) * 4, LE, tail).fma(scale, shift)
                     .intoMemorySegment(os, (o + i) * 4, LE, tail);
+        }
+    }
+
+    // ---- training ----
+
+    @Override
+    public void batchNormTrain(Tensor x, Tensor weight, Tensor bias, Tensor runningMean, Tensor runningVar,
+                               float momentum, float eps, Tensor out, Tensor saveMean, Tensor saveInvStd) {
+        int batch = x.dim(0), c = x.dim(1);
+        long len = x.numel() / ((long) batch * c), n = batch * len;
+        MemorySegment xs = x.data(), os = out.data();
+        parallel.forRange(c, 1, (from, to) -> {
+            for (int ch = from; ch < to; ch++) {
+                double s = 0;
+                for (int b = 0; b < batch; b++) {
+                    s += sum(xs, ((long) b * c + ch) * len, len);
+                }
+                double mean = s / n, sq = 0;
+                for (int b = 0; b < batch; b++) {
+                    sq += sumSquaredDeviations(xs, ((long) b * c + ch) * len, len, (float) mean);
+                }
+                double var = sq / n, inv = 1.0 / Math.sqrt(var + eps);
+                double wt = weight == null ? 1 : weight.getFloat(ch), bs = bias == null ? 0 : bias.getFloat(ch);
+                float scale = (float) (inv * wt), shift = (float) (bs - mean * inv * wt);
+                for (int b = 0; b < batch; b++) {
+                    affine(xs, os, ((long) b * c + ch) * len, len, scale, shift);
+                }
+                if (saveMean != null) {
+                    saveMean.setFloat(ch, (float) mean);
+                }
+                if (saveInvStd != null) {
+                    saveInvStd.setFloat(ch, (float) inv);
+                }
+                if (runningMean != null) {
+                    runningMean.setFloat(ch, (float) ((1 - momentum) * runningMean.getFloat(ch) + momentum * mean));
+                }
+                if (runningVar != null) {
+                    double unbiased = var * n / (n - 1);
+                    runningVar.setFloat(ch, (float) ((1 - momentum) * runningVar.getFloat(ch) + momentum * unbiased));
+                }
+            }
+        });
+    }
+
+    @Override
+    public void batchNormBackward(Tensor x, Tensor weight, Tensor saveMean, Tensor saveInvStd, Tensor dy, Tensor dx,
+                                  Tensor dWeight, Tensor dBias) {
+        int batch = x.dim(0), c = x.dim(1);
+        long len = x.numel() / ((long) batch * c), n = batch * len;
+        MemorySegment xs = x.data(), gs = dy.data(), dxs = dx == null ? null : dx.data();
+        parallel.forRange(c, 1, (from, to) -> {
+            for (int ch = from; ch < to; ch++) {
+                float mean = saveMean.getFloat(ch);
+                double inv = saveInvStd.getFloat(ch), wt = weight == null ? 1 : weight.getFloat(ch);
+                double sdy = 0, sdx = 0;
+                for (int b = 0; b < batch; b++) {
+                    long o = ((long) b * c + ch) * len;
+                    sdy += sum(gs, o, len);
+                    sdx += sumProductCentered(gs, xs, o, len, mean);
+                }
+                double sdyXhat = sdx * inv;
+                if (dWeight != null) {
+                    dWeight.setFloat(ch, (float) (dWeight.getFloat(ch) + sdyXhat));
+                }
+                if (dBias != null) {
+                    dBias.setFloat(ch, (float) (dBias.getFloat(ch) + sdy));
+                }
+                if (dxs != null) {
+                    float[] k = normBackwardCoefficients(inv * wt, inv, mean, sdy * wt / n, sdyXhat * wt / n);
+                    for (int b = 0; b < batch; b++) {
+                        long o = ((long) b * c + ch) * len;
+                        addCombination(dxs, gs, xs, o, len, k[0], k[1], k[2]);
+                    }
+                }
+            }
+        });
+    }
+
+    /**
+     * {@code dx += inv * (w * dy - mg - xhat * mgx)}, with {@code xhat = (x - mean) * inv}, rewritten as
+     * {@code a * dy + b * x + c} so that the per-element pass is two FMAs: returns {a, b, c} for
+     * {@code a = inv * w} and the set's means {@code mg} of {@code w * dy} and {@code mgx} of {@code w * dy * xhat}.
+     */
+    private static float[] normBackwardCoefficients(double a, double inv, double mean, double mg, double mgx) {
+        double b = -inv * inv * mgx;
+        return new float[] {(float) a, (float) b, (float) (-inv * mg - b * mean)};
+    }
+
+    @Override
+    public void linearBackward(Tensor x, Tensor w, Tensor dy, Tensor dx, Tensor dw, Tensor db, int m, int n, int k) {
+        MemorySegment gs = dy.data();
+        if (dx != null) {
+            // dx[m, k] += dy[m, n] @ W[n, k]
+            parallelGemm(gs, 0, n, toArray(w.data(), 0, n * k), k, dx.data(), 0, k, m, k, n);
+        }
+        if (dw != null) {
+            // dw[n, k] += dy^T[n, m] @ x[m, k]
+            parallelGemm(MemorySegment.ofArray(transpose(gs, 0, m, n)), 0, m, toArray(x.data(), 0, m * k), k,
+                    dw.data(), 0, k, n, k, m);
+        }
+        if (db != null) {
+            columnSums(gs, m, n, db.data());
+        }
+    }
+
+    @Override
+    public void batchedMatmulBackward(Tensor a, Tensor b, boolean transB, Tensor dy, Tensor da, Tensor db, int batch,
+                                      int m, int n, int k) {
+        MemorySegment as = a.data(), bs = b.data(), gs = dy.data();
+        // Many small products (attention heads) go one per task; a few large ones are split inside.
+        boolean perTask = batch >= parallel.threads();
+        Parallel.RangeBody body = (from, to) -> {
+            for (int q = from; q < to; q++) {
+                long ao = (long) q * m * k, bo = (long) q * k * n, oo = (long) q * m * n;
+                if (da != null) {
+                    // da[m, k] += dy[m, n] @ op(B)^T[n, k]; a transposed B is stored [n, k] already.
+                    float[] bt = transB ? toArray(bs, bo, n * k) : transpose(bs, bo, k, n);
+                    gemmAccumulate(!perTask, gs, oo, n, bt, k, da.data(), ao, k, m, k, n);
+                }
+                if (db != null) {
+                    if (transB) {
+                        // dB[n, k] += dy^T[n, m] @ a[m, k]
+                        gemmAccumulate(!perTask, MemorySegment.ofArray(transpose(gs, oo, m, n)), 0, m,
+                                toArray(as, ao, m * k), k, db.data(), bo, k, n, k, m);
+                    } else {
+                        // dB[k, n] += a^T[k, m] @ dy[m, n]
+                        gemmAccumulate(!perTask, MemorySegment.ofArray(transpose(as, ao, m, k)), 0, m,
+                                toArray(gs, oo, m * n), n, db.data(), bo, n, k, n, m);
+                    }
+                }
+            }
+        };
+        if (perTask) {
+            parallel.forRange(batch, 1, body);
+        } else {
+            body.run(0, batch);
+        }
+    }
+
+    @Override
+    public void conv1dBackward(Tensor x, Tensor w, Tensor dy, int stride, int padding, int groups, Tensor dx,
+                               Tensor dw, Tensor db) {
+        ConvGeometry c = ConvGeometry.of1d(x, w, dy, stride, padding, groups);
+        ConvBackward.run(parallel, c, convBackwardPlan(c, x, w, dy, dw), dy, dx, dw, db);
+    }
+
+    @Override
+    public void conv2dBackward(Tensor x, Tensor w, Tensor dy, int strideH, int strideW, int padH, int padW,
+                               int groups, Tensor dx, Tensor dw, Tensor db) {
+        ConvGeometry c = ConvGeometry.of2d(x, w, dy, strideH, strideW, padH, padW, groups);
+        ConvBackward.run(parallel, c, convBackwardPlan(c, x, w, dy, dw), dy, dx, dw, db);
+    }
+
+    /**
+     * The per-tile products of a convolution's backward pass; providers with a native GEMM override this.
+     * Here: {@link VectorGemm} on tiles of a {@code kk x tile} block of about 1M floats at most.
+     *
+     * @param dw the weight-gradient target (null when not wanted): a provider may need it in native memory
+     */
+    protected ConvBackward.Plan convBackwardPlan(ConvGeometry c, Tensor x, Tensor w, Tensor dy, Tensor dw) {
+        return ConvBackward.vectorPlan(c, x, w, dy, Math.max(64, Math.min(TILE, (1 << 20) / c.kk())));
+    }
+
+    @Override
+    public void layerNormBackward(Tensor x, Tensor weight, float eps, Tensor dy, Tensor dx, Tensor dWeight,
+                                  Tensor dBias) {
+        int d = x.dim(-1);
+        int rows = (int) (x.numel() / d);
+        MemorySegment xs = x.data(), gs = dy.data(), dxs = dx == null ? null : dx.data();
+        // Without a weight the forward applies no affine at all, bias included.
+        boolean wantW = weight != null && dWeight != null, wantB = weight != null && dBias != null;
+        Object lock = new Object();
+        parallel.forRange(rows, 16, (from, to) -> {
+            float[] w = new float[d], pw = new float[d], pb = new float[d];
+            if (weight != null) {
+                MemorySegment.copy(weight.data(), F, 0, w, 0, d);
+            } else {
+                java.util.Arrays.fill(w, 1f);
+            }
+            for (int r = from; r < to; r++) {
+                long o = (long) r * d;
+                float mean = (float) (sum(xs, o, d) / d);
+                double inv = 1.0 / Math.sqrt(sumSquaredDeviations(xs, o, d, mean) / d + eps);
+                double sg = 0, sgx = 0;
+                int i = 0;
+                FloatVector vm = FloatVector.broadcast(VectorGemm.S, mean), vi = FloatVector.broadcast(VectorGemm.S, (float) inv);
+                for (; i + L <= d; i += L) {
+                    FloatVector gy = FloatVector.fromMemorySegment(VectorGemm.S, gs, (o + i) * 4, LE);
+                    FloatVector xh = FloatVector.fromMemorySegment(VectorGemm.S, xs, (o + i) * 4, LE).sub(vm).mul(vi);
+                    FloatVector g = gy.mul(FloatVector.fromArray(VectorGemm.S, w, i));
+                    sg += g.reduceLanes(VectorOperators.ADD);
+                    sgx += g.mul(xh).reduceLanes(VectorOperators.ADD);
+                    if (wantW) {
+                        gy.fma(xh, FloatVector.fromArray(VectorGemm.S, pw, i)).intoArray(pw, i);
+                    }
+                    if (wantB) {
+                        gy.add(FloatVector.fromArray(VectorGemm.S, pb, i)).intoArray(pb, i);
+                    }
+                }
+                for (; i < d; i++) {
+                    float gy = gs.getAtIndex(F, o + i), xh = (float) ((xs.getAtIndex(F, o + i) - mean) * inv);
+                    sg += gy * w[i];
+                    sgx += gy * w[i] * xh;
+                    pw[i] += gy * xh;
+                    pb[i] += gy;
+                }
+                if (dxs != null) {
+                    // dx += inv * (w * dy - mean(g) - xhat * mean(g * xhat)), per element.
+                    double mg = sg / d, mgx = sgx / d, b = -inv * inv * mgx;
+                    float fi = (float) inv, fb = (float) b, fc = (float) (-inv * mg - b * mean);
+                    i = 0;
+                    for (; i + L <= d; i += L) {
+                        FloatVector gw = FloatVector.fromMemorySegment(VectorGemm.S, gs, (o + i) * 4, LE)
+                                .mul(FloatVector.fromArray(VectorGemm.S, w, i)).mul(fi);
+                        FloatVector.fromMemorySegment(VectorGemm.S, xs, (o + i) * 4, LE).fma(fb, fc).add(gw)
+                                .add(FloatVector.fromMemorySegment(VectorGemm.S, dxs, (o + i) * 4, LE))
+                                .intoMemorySegment(dxs, (o + i) * 4, LE);
+                    }
+                    for (; i < d; i++) {
+                        float v = gs.getAtIndex(F, o + i) * w[i] * fi + xs.getAtIndex(F, o + i) * fb + fc;
+                        dxs.setAtIndex(F, o + i, dxs.getAtIndex(F, o + i) + v);
+                    }
+                }
+            }
+            synchronized (lock) {
+                if (wantW) {
+                    ConvBackward.addInto(dWeight.data(), 0, pw, 0, d);
+                }
+                if (wantB) {
+                    ConvBackward.addInto(dBias.data(), 0, pb, 0, d);
+                }
+            }
+        });
+    }
+
+    @Override
+    public void layerNormChannelsBackward(Tensor x, Tensor weight, float eps, Tensor dy, Tensor dx, Tensor dWeight,
+                                          Tensor dBias) {
+        int batch = x.dim(0), c = x.dim(1), len = x.dim(2);
+        int blocks = (len + L - 1) / L;
+        MemorySegment xs = x.data(), gs = dy.data(), dxs = dx == null ? null : dx.data();
+        float[] w = new float[c];
+        for (int ch = 0; ch < c; ch++) {
+            w[ch] = weight == null ? 1f : weight.getFloat(ch);
+        }
+        Object lock = new Object();
+        // As the forward: vectors along positions, reductions over channels.
+        parallel.forRange(batch * blocks, 4, (from, to) -> {
+            double[] pw = new double[c], pb = new double[c];
+            for (int task = from; task < to; task++) {
+                int b = task / blocks, t0 = (task % blocks) * L;
+                VectorMask<Float> m = VectorGemm.S.indexInRange(t0, len);
+                long base = (long) b * c * len + t0;
+                FloatVector sum = FloatVector.zero(VectorGemm.S);
+                for (int ch = 0; ch < c; ch++) {
+                    sum = sum.add(FloatVector.fromMemorySegment(VectorGemm.S, xs, (base + (long) ch * len) * 4, LE, m));
+                }
+                FloatVector mean = sum.div(c);
+                FloatVector sq = FloatVector.zero(VectorGemm.S);
+                for (int ch = 0; ch < c; ch++) {
+                    FloatVector d = FloatVector.fromMemorySegment(VectorGemm.S, xs, (base + (long) ch * len) * 4, LE, m)
+                            .sub(mean);
+                    sq = d.fma(d, sq);
+                }
+                FloatVector inv = FloatVector.broadcast(VectorGemm.S, 1f)
+                        .div(sq.div(c).add(eps).lanewise(VectorOperators.SQRT));
+                FloatVector sg = FloatVector.zero(VectorGemm.S), sgx = sg;
+                for (int ch = 0; ch < c; ch++) {
+                    long at = (base + (long) ch * len) * 4;
+                    FloatVector gy = FloatVector.fromMemorySegment(VectorGemm.S, gs, at, LE, m);
+                    FloatVector xh = FloatVector.fromMemorySegment(VectorGemm.S, xs, at, LE, m).sub(mean).mul(inv);
+                    FloatVector g = gy.mul(w[ch]);
+                    sg = sg.add(g);
+                    sgx = g.fma(xh, sgx);
+                    pw[ch] += gy.mul(xh).reduceLanes(VectorOperators.ADD, m);
+                    pb[ch] += gy.reduceLanes(VectorOperators.ADD, m);
+                }
+                if (dxs != null) {
+                    FloatVector mg = sg.div(c), mgx = sgx.div(c);
+                    for (int ch = 0; ch < c; ch++) {
+                        long at = (base + (long) ch * len) * 4;
+                        FloatVector xh = FloatVector.fromMemorySegment(VectorGemm.S, xs, at, LE, m).sub(mean).mul(inv);
+                        FloatVector g = FloatVector.fromMemorySegment(VectorGemm.S, gs, at, LE, m).mul(w[ch]);
+                        g.sub(mg).sub(xh.mul(mgx)).mul(inv)
+                                .add(FloatVector.fromMemorySegment(VectorGemm.S, dxs, at, LE, m))
+                                .intoMemorySegment(dxs, at, LE, m);
+                    }
+                }
+            }
+            synchronized (lock) {
+                addInto(dWeight, pw);
+                addInto(dBias, pb);
+            }
+        });
+    }
+
+    @Override
+    public void groupNormBackward(Tensor x, int groups, Tensor weight, float eps, Tensor dy, Tensor dx,
+                                  Tensor dWeight, Tensor dBias) {
+        int batch = x.dim(0), c = x.dim(1);
+        long len = x.numel() / ((long) batch * c);
+        int cpg = c / groups;
+        MemorySegment xs = x.data(), gs = dy.data(), dxs = dx == null ? null : dx.data();
+        Object lock = new Object();
+        parallel.forRange(batch * groups, 1, (from, to) -> {
+            double[] pw = new double[c], pb = new double[c];
+            double[] sdy = new double[cpg], sdx = new double[cpg];
+            for (int task = from; task < to; task++) {
+                int b = task / groups, g = task % groups;
+                long o = ((long) b * c + (long) g * cpg) * len, n = cpg * len;
+                float mean = (float) (sum(xs, o, n) / n);
+                double inv = 1.0 / Math.sqrt(sumSquaredDeviations(xs, o, n, mean) / n + eps);
+                double sg = 0, sgx = 0;
+                for (int ci = 0; ci < cpg; ci++) {
+                    int ch = g * cpg + ci;
+                    double wt = weight == null ? 1 : weight.getFloat(ch);
+                    sdy[ci] = sum(gs, o + ci * len, len);
+                    sdx[ci] = sumProductCentered(gs, xs, o + ci * len, len, mean) * inv;
+                    sg += wt * sdy[ci];
+                    sgx += wt * sdx[ci];
+                    pw[ch] += sdx[ci];
+                    pb[ch] += sdy[ci];
+                }
+                if (dxs != null) {
+                    for (int ci = 0; ci < cpg; ci++) {
+                        double wt = weight == null ? 1 : weight.getFloat(g * cpg + ci);
+                        float[] k = normBackwardCoefficients(inv * wt, inv, mean, sg / n, sgx / n);
+                        addCombination(dxs, gs, xs, o + ci * len, len, k[0], k[1], k[2]);
+                    }
+                }
+            }
+            synchronized (lock) {
+                addInto(dWeight, pw);
+                addInto(dBias, pb);
+            }
+        });
+    }
+
+    @Override
+    public void softmaxBackward(Tensor y, Tensor dy, Tensor dx) {
+        if (dx == null) {
+            return;
+        }
+        int d = y.dim(-1);
+        int rows = (int) (y.numel() / d);
+        MemorySegment ys = y.data(), gs = dy.data(), dxs = dx.data();
+        parallel.forRange(rows, 64, (from, to) -> {
+            for (int r = from; r < to; r++) {
+                long o = (long) r * d;
+                double dot = 0;
+                int i = 0;
+                for (; i + L <= d; i += L) {
+                    dot += FloatVector.fromMemorySegment(VectorGemm.S, gs, (o + i) * 4, LE)
+                            .mul(FloatVector.fromMemorySegment(VectorGemm.S, ys, (o + i) * 4, LE))
+                            .reduceLanes(VectorOperators.ADD);
+                }
+                for (; i < d; i++) {
+                    dot += gs.getAtIndex(F, o + i) * ys.getAtIndex(F, o + i);
+                }
+                float fd = (float) dot;
+                i = 0;
+                for (; i + L <= d; i += L) {
+                    FloatVector yv = FloatVector.fromMemorySegment(VectorGemm.S, ys, (o + i) * 4, LE);
+                    FloatVector.fromMemorySegment(VectorGemm.S, gs, (o + i) * 4, LE).sub(fd)
+                            .fma(yv, FloatVector.fromMemorySegment(VectorGemm.S, dxs, (o + i) * 4, LE))
+                            .intoMemorySegment(dxs, (o + i) * 4, LE);
+                }
+                for (; i < d; i++) {
+                    dxs.setAtIndex(F, o + i,
+                            dxs.getAtIndex(F, o + i) + ys.getAtIndex(F, o + i) * (gs.getAtIndex(F, o + i) - fd));
+                }
+            }
+        });
+    }
+
+    @Override
+    public void activationBackward(Activation f, Tensor x, Tensor y, Tensor dy, Tensor dx) {
+        if (dx == null) {
+            return;
+        }
+        long n = x.numel();
+        MemorySegment xs = x.data(), ys = y == null ? null : y.data(), gs = dy.data(), dxs = dx.data();
+        // Sigmoid and tanh differentiate cheapest from their output; the others from the input.
+        boolean fromOutput = f == Activation.SIGMOID || f == Activation.TANH;
+        MemorySegment src = fromOutput && ys != null ? ys : xs;
+        boolean vectorised = !fromOutput || ys != null;
+        int chunks = (int) ((n + 4095) / 4096);
+        parallel.forRange(chunks, 8, (from, to) -> {
+            long start = (long) from * 4096, end = Math.min(n, (long) to * 4096);
+            long i = start;
+            if (vectorised) {
+                for (; i + L <= end; i += L) {
+                    FloatVector v = FloatVector.fromMemorySegment(VectorGemm.S, src, i * 4, LE);
+                    FloatVector d = switch (f) {
+                        case GELU -> VectorMath.geluDerivative(v);
+                        case SELU -> VectorMath.seluDerivative(v);
+                        case SIGMOID -> v.mul(v.neg().add(1f));
+                        case TANH -> v.mul(v).neg().add(1f);
+                        case ABS -> FloatVector.zero(VectorGemm.S).blend(1f, v.compare(VectorOperators.GT, 0f)).blend(-1f, v.lt(0f));
+                        case RELU -> FloatVector.zero(VectorGemm.S).blend(1f, v.compare(VectorOperators.GT, 0f));
+                    };
+                    d.fma(FloatVector.fromMemorySegment(VectorGemm.S, gs, i * 4, LE),
+                            FloatVector.fromMemorySegment(VectorGemm.S, dxs, i * 4, LE)).intoMemorySegment(dxs, i * 4, LE);
+                }
+            }
+            for (; i < end; i++) {
+                dxs.setAtIndex(F, i, (float) (dxs.getAtIndex(F, i) + f.derivative(xs.getAtIndex(F, i)) * gs.getAtIndex(F, i)));
+            }
+        });
+    }
+
+    @Override
+    public void maxPool2dBackward(Tensor x, int kh, int kw, Tensor dy, Tensor dx) {
+        if (dx == null) {
+            return;
+        }
+        int planes = x.dim(0) * x.dim(1), h = x.dim(2), w = x.dim(3), ho = dy.dim(2), wo = dy.dim(3);
+        MemorySegment xs = x.data(), gs = dy.data(), dxs = dx.data();
+        // Windows do not overlap (stride = kernel), so tasks never write the same element.
+        parallel.forRange(planes * ho, 4, (from, to) -> {
+            for (int task = from; task < to; task++) {
+                int p = task / ho, oy = task % ho;
+                long first = ((long) p * h + (long) oy * kh) * w;
+                for (int ox = 0; ox < wo; ox++) {
+                    // torch's CPU rule: ties go to the first maximum in row-major order, a NaN wins.
+                    long best = first + (long) ox * kw;
+                    float m = Float.NEGATIVE_INFINITY;
+                    for (int ky = 0; ky < kh; ky++) {
+                        for (int kx = 0; kx < kw; kx++) {
+                            long i = first + (long) ky * w + (long) ox * kw + kx;
+                            float v = xs.getAtIndex(F, i);
+                            if (v > m || Float.isNaN(v)) {
+                                m = v;
+                                best = i;
+                            }
+                        }
+                    }
+                    dxs.setAtIndex(F, best, dxs.getAtIndex(F, best) + gs.getAtIndex(F, ((long) p * ho + oy) * wo + ox));
+                }
+            }
+        });
+    }
+
+    /** {@code C[m, n] += A[m, k] @ B[k, n]} split into row and column blocks over the pool. */
+    private void parallelGemm(MemorySegment a, long aOff, int lda, float[] b, int ldb, MemorySegment c, long cOff,
+                              int ldc, int m, int n, int k) {
+        int rb = 32, cb = 12 * L;
+        int rowBlocks = (m + rb - 1) / rb, colBlocks = (n + cb - 1) / cb;
+        parallel.forRange(rowBlocks * colBlocks, 1, (from, to) -> {
+            for (int task = from; task < to; task++) {
+                int i0 = task / colBlocks * rb, j0 = task % colBlocks * cb;
+                VectorGemm.gemm(a, aOff + (long) i0 * lda, lda, b, j0, ldb, c, cOff + (long) i0 * ldc + j0, ldc, null,
+                        0, Math.min(rb, m - i0), Math.min(cb, n - j0), k, true);
+            }
+        });
+    }
+
+    private void gemmAccumulate(boolean parallelInside, MemorySegment a, long aOff, int lda, float[] b, int ldb,
+                                MemorySegment c, long cOff, int ldc, int m, int n, int k) {
+        if (parallelInside) {
+            parallelGemm(a, aOff, lda, b, ldb, c, cOff, ldc, m, n, k);
+        } else {
+            VectorGemm.gemm(a, aOff, lda, b, ldb, c, cOff, ldc, null, 0, m, n, k, true);
+        }
+    }
+
+    /** {@code db[j] += sum_i g[i, j]} over an {@code [m, n]} matrix, split over column blocks. */
+    private void columnSums(MemorySegment g, int m, int n, MemorySegment db) {
+        int cb = 16 * L, blocks = (n + cb - 1) / cb;
+        parallel.forRange(blocks, 1, (from, to) -> {
+            for (int blk = from; blk < to; blk++) {
+                int j0 = blk * cb, nj = Math.min(cb, n - j0);
+                float[] acc = new float[nj];
+                for (int i = 0; i < m; i++) {
+                    long o = (long) i * n + j0;
+                    int j = 0;
+                    for (; j + L <= nj; j += L) {
+                        FloatVector.fromMemorySegment(VectorGemm.S, g, (o + j) * 4, LE)
+                                .add(FloatVector.fromArray(VectorGemm.S, acc, j)).intoArray(acc, j);
+                    }
+                    for (; j < nj; j++) {
+                        acc[j] += g.getAtIndex(F, o + j);
+                    }
+                }
+                ConvBackward.addInto(db, j0, acc, 0, nj);
+            }
+        });
+    }
+
+    /** The {@code [cols, rows]} transpose of the {@code [rows, cols]} matrix at element {@code off}. */
+    private static float[] transpose(MemorySegment s, long off, int rows, int cols) {
+        float[] t = new float[rows * cols];
+        float[] row = new float[cols];
+        for (int r = 0; r < rows; r++) {
+            MemorySegment.copy(s, F, (off + (long) r * cols) * 4, row, 0, cols);
+            for (int c = 0; c < cols; c++) {
+                t[c * rows + r] = row[c];
+            }
+        }
+        return t;
+    }
+
+    private static float[] toArray(MemorySegment s, long off, int count) {
+        float[] a = new float[count];
+        MemorySegment.copy(s, F, off * 4, a, 0, count);
+        return a;
+    }
+
+    /** {@code sum(dy * (x - mean))} over {@code n} elements at {@code o}, accumulated in double across chunks. */
+    private static double sumProductCentered(MemorySegment dy, MemorySegment x, long o, long n, float mean) {
+        double acc = 0;
+        long i = 0;
+        for (; i + L <= n; i += L) {
+            acc += FloatVector.fromMemorySegment(VectorGemm.S, x, (o + i) * 4, LE).sub(mean)
+                    .mul(FloatVector.fromMemorySegment(VectorGemm.S, dy, (o + i) * 4, LE)).reduceLanes(VectorOperators.ADD);
+        }
+        for (; i < n; i++) {
+            acc += (x.getAtIndex(F, o + i) - mean) * dy.getAtIndex(F, o + i);
+        }
+        return acc;
+    }
+
+    /** {@code dx += a * dy + b * x + c} over {@code n} elements at {@code o}. */
+    private static void addCombination(MemorySegment dx, MemorySegment dy, MemorySegment x, long o, long n, float a,
+                                       float b, float c) {
+        long i = 0;
+        for (; i + L <= n; i += L) {
+            long at = (o + i) * 4;
+            FloatVector.fromMemorySegment(VectorGemm.S, x, at, LE).fma(b, c)
+                    .add(FloatVector.fromMemorySegment(VectorGemm.S, dy, at, LE).mul(a))
+                    .add(FloatVector.fromMemorySegment(VectorGemm.S, dx, at, LE)).intoMemorySegment(dx, at, LE);
+        }
+        for (; i < n; i++) {
+            dx.setAtIndex(F, o + i, dx.getAtIndex(F, o + i) + a * dy.getAtIndex(F, o + i) + b * x.getAtIndex(F, o + i) + c);
+        }
+    }
+
+    private static void addInto(Tensor target, double[] g) {
+        if (target == null) {
+            return;
+        }
+        for (int i = 0; i < g.length; i++) {
+            target.setFloat(i, (float) (target.getFloat(i) + g[i]));
         }
     }
 }

@@ -32,16 +32,23 @@ public final class VectorGemm {
      */
     public static void gemm(MemorySegment a, long aOff, int lda, float[] b, int ldb, MemorySegment c, long cOff,
                             int ldc, MemorySegment bias, long biasOff, int m, int n, int k, boolean accumulate) {
+        gemm(a, aOff, lda, b, 0, ldb, c, cOff, ldc, bias, biasOff, m, n, k, accumulate);
+    }
+
+    /** As above, with B starting at element {@code bOff} of its array (a column block of a wider B). */
+    public static void gemm(MemorySegment a, long aOff, int lda, float[] b, int bOff, int ldb, MemorySegment c,
+                            long cOff, int ldc, MemorySegment bias, long biasOff, int m, int n, int k,
+                            boolean accumulate) {
         int j = 0;
         for (; j + 3 * L <= n; j += 3 * L) {
             int i = 0;
             for (; i + 4 <= m; i += 4) {
-                tile4x3(a, aOff + (long) i * lda, lda, b, ldb, j, c, cOff + (long) i * ldc + j, ldc, bias,
+                tile4x3(a, aOff + (long) i * lda, lda, b, ldb, bOff + j, c, cOff + (long) i * ldc + j, ldc, bias,
                         biasOff + i, k, accumulate);
             }
             for (; i < m; i++) {
                 for (int v = 0; v < 3; v++) {
-                    row(a, aOff + (long) i * lda, b, ldb, j + v * L, S.maskAll(true), c,
+                    row(a, aOff + (long) i * lda, b, ldb, bOff + j + v * L, S.maskAll(true), c,
                             cOff + (long) i * ldc + j + v * L, bias, biasOff + i, k, accumulate);
                 }
             }
@@ -49,7 +56,7 @@ public final class VectorGemm {
         for (; j < n; j += L) {
             VectorMask<Float> mask = S.indexInRange(j, n);
             for (int i = 0; i < m; i++) {
-                row(a, aOff + (long) i * lda, b, ldb, j, mask, c, cOff + (long) i * ldc + j, bias, biasOff + i, k,
+                row(a, aOff + (long) i * lda, b, ldb, bOff + j, mask, c, cOff + (long) i * ldc + j, bias, biasOff + i, k,
                         accumulate);
             }
         }

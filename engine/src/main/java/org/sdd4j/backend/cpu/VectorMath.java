@@ -33,4 +33,17 @@ final class VectorMath {
         FloatVector neg = x.min(0f).lanewise(VectorOperators.EXPM1).mul(SELU_ALPHA);
         return x.max(0f).add(neg).mul(SELU_SCALE);
     }
+
+    /** GELU's derivative: {@code Phi(x) + x * phi(x)}. */
+    static FloatVector geluDerivative(FloatVector x) {
+        FloatVector cdf = erf(x.mul(0.70710678118654752f)).add(1f).mul(0.5f);
+        FloatVector pdf = x.mul(x).mul(-0.5f).lanewise(VectorOperators.EXP).mul(0.3989422804014327f);
+        return x.fma(pdf, cdf);
+    }
+
+    /** SELU's derivative: {@code scale} for x > 0, {@code scale * alpha * e^x} otherwise. */
+    static FloatVector seluDerivative(FloatVector x) {
+        FloatVector neg = x.min(0f).lanewise(VectorOperators.EXP).mul(SELU_SCALE * SELU_ALPHA);
+        return neg.blend(SELU_SCALE, x.compare(VectorOperators.GT, 0f));
+    }
 }

@@ -7,6 +7,8 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
+import org.sdd4j.backend.cpu.ConvBackward;
+import org.sdd4j.backend.cpu.ConvGeometry;
 import org.sdd4j.backend.cpu.CpuBackend;
 import org.sdd4j.backend.cpu.Parallel.RangeBody;
 import org.sdd4j.nativelib.LoadedLibrary;
@@ -216,6 +218,138 @@ public final class DnnlBackend extends CpuBackend {
         }
     }
 
+    // ---- training: the products of the backward passes on sgemm; the rest is CpuBackend's ----
+
+    @Override
+    public void linearBackward(Tensor x, Tensor w, Tensor dy, Tensor dx, Tensor dw, Tensor db, int m, int n, int k) {
+        if (!allNative32(x, w, dy, dx, dw)) {
+            super.linearBackward(x, w, dy, dx, dw, db, m, n, k);
+            return;
+        }
+        OneDnn d = oneDnn();
+        if (dx != null) {
+            // dx[m, k] += dy[m, n] @ W[n, k]
+            d.sgemm(false, false, m, k, n, 1f, dy.data(), n, w.data(), k, 1f, dx.data(), k);
+        }
+        if (dw != null) {
+            // dw[n, k] += dy^T @ x, both read in place
+            d.sgemm(true, false, n, k, m, 1f, dy.data(), n, x.data(), k, 1f, dw.data(), k);
+        }
+        if (db != null) {
+            super.linearBackward(x, w, dy, null, null, db, m, n, k);
+        }
+    }
+
+    @Override
+    public void batchedMatmulBackward(Tensor a, Tensor b, boolean transB, Tensor dy, Tensor da, Tensor db, int batch,
+                                      int m, int n, int k) {
+        if (!allNative32(a, b, dy, da, db)) {
+            super.batchedMatmulBackward(a, b, transB, dy, da, db, batch, m, n, k);
+            return;
+        }
+        MemorySegment as = unscoped(a), bs = unscoped(b), gs = unscoped(dy);
+        MemorySegment das = da == null ? null : unscoped(da), dbs = db == null ? null : unscoped(db);
+        // Many small products (attention heads): one per Java task, each sgemm on one OpenMP thread.
+        // A few large ones: one after another, each on the whole team.
+        boolean perTask = batch >= threads();
+        RangeBody body = (from, to) -> {
+            gomp_h.omp_set_num_threads(perTask ? 1 : threads());
+            for (int q = from; q < to; q++) {
+                long ao = (long) q * m * k * Float.BYTES, bo = (long) q * k * n * Float.BYTES;
+                long oo = (long) q * m * n * Float.BYTES;
+                if (das != null) {
+                    // da[m, k] += dy[m, n] @ op(B)^T: B stored [n, k] when transposed, [k, n] otherwise
+                    sgemm(false, !transB, m, k, n, gs.asSlice(oo), n, bs.asSlice(bo), transB ? k : n, 1f,
+                            das.asSlice(ao), k);
+                }
+                if (dbs != null) {
+                    if (transB) {
+                        // dB[n, k] += dy^T @ a
+                        sgemm(true, false, n, k, m, gs.asSlice(oo), n, as.asSlice(ao), k, 1f, dbs.asSlice(bo), k);
+                    } else {
+                        // dB[k, n] += a^T @ dy
+                        sgemm(true, false, k, n, m, as.asSlice(ao), k, gs.asSlice(oo), n, 1f, dbs.asSlice(bo), n);
+                    }
+                }
+            }
+        };
+        if (perTask) {
+            parallel.forRange(batch, 1, body);
+        } else {
+            body.run(0, batch);
+        }
+    }
+
+    /**
+     * Convolution backward tiles on sgemm, reading the output gradient and the weight in place:
+     * {@code dW += dY @ col^T} (im2col tile as in the forward) and {@code dcol = W^T @ dY}.
+     */
+    @Override
+    protected ConvBackward.Plan convBackwardPlan(ConvGeometry c, Tensor x, Tensor w, Tensor dy, Tensor dw) {
+        if (!allNative32(x, w, dy, dw)) {
+            return super.convBackwardPlan(c, x, w, dy, dw);
+        }
+        int kk = c.kk(), coutPg = c.coutPg(), cpg = c.cpg(), plane = Math.toIntExact(c.plane());
+        int tile = Math.max(64, Math.min(4096, (131072 / kk) / 64 * 64));
+        int tw = ConvBackward.tileWidth(c, tile);
+        MemorySegment xs = unscoped(x), ws = unscoped(w), gs = unscoped(dy);
+        return new ConvBackward.Plan(tile, () -> new ConvBackward.Tiles() {
+            private final Arena arena = Arena.ofConfined();
+            private final MemorySegment col = arena.allocate((long) kk * tw * Float.BYTES, 64);
+            private final MemorySegment dcolNative = arena.allocate((long) kk * tw * Float.BYTES, 64);
+            private final float[] colArray = new float[kk * tw];
+
+            {
+                // The parallelism is across tiles on the Java pool; nested OpenMP teams would oversubscribe.
+                gomp_h.omp_set_num_threads(1);
+            }
+
+            @Override
+            public void weightGradient(int b, int g, int oy, int x0, int nt, MemorySegment target, long off) {
+                for (int ci = 0; ci < cpg; ci++) {
+                    for (int ky = 0; ky < c.kh(); ky++) {
+                        int iy = oy * c.strideH() - c.padH() + ky;
+                        for (int kx = 0; kx < c.kw(); kx++) {
+                            int row = ((ci * c.kh() + ky) * c.kw() + kx) * nt;
+                            if (iy < 0 || iy >= c.h()) {
+                                Arrays.fill(colArray, row, row + nt, 0f);
+                            } else {
+                                im2colRow(xs, c.inputRow(b, g, ci, iy), c.w(), x0, nt, c.strideW(), kx - c.padW(),
+                                        colArray, row);
+                            }
+                        }
+                    }
+                }
+                MemorySegment.copy(colArray, 0, col, F, 0, kk * nt);
+                MemorySegment dwView = MemorySegment.ofAddress(target.address()).reinterpret(target.byteSize());
+                sgemm(false, true, coutPg, kk, nt, gs.asSlice(c.outputOffset(b, g, oy, x0) * Float.BYTES), plane, col,
+                        nt, 1f, dwView.asSlice(off * Float.BYTES), kk);
+            }
+
+            @Override
+            public void columnGradient(int b, int g, int oy, int x0, int nt, float[] dcol) {
+                sgemm(true, false, kk, nt, coutPg, ws.asSlice((long) g * coutPg * kk * Float.BYTES), kk,
+                        gs.asSlice(c.outputOffset(b, g, oy, x0) * Float.BYTES), plane, 0f, dcolNative, nt);
+                MemorySegment.copy(dcolNative, F, 0, dcol, 0, kk * nt);
+            }
+
+            @Override
+            public void close() {
+                arena.close();
+            }
+        });
+    }
+
+    /** {@code C = A' @ B' + beta * C} on this thread's OpenMP team, row-major, as {@link OneDnn#sgemm}. */
+    private static void sgemm(boolean transA, boolean transB, int m, int n, int k, MemorySegment a, int lda,
+                              MemorySegment b, int ldb, float beta, MemorySegment c, int ldc) {
+        if (m == 0 || n == 0) {
+            return;
+        }
+        DnnlException.check(dnnl_h.dnnl_sgemm((byte) (transA ? 'T' : 'N'), (byte) (transB ? 'T' : 'N'), m, n, k, 1f,
+                a, lda, b, ldb, beta, c, ldc), "sgemm");
+    }
+
     /** Frees every thread's oneDNN engine, stream and cached primitives, then the Vector API pool. */
     @Override
     public void close() {
@@ -255,6 +389,16 @@ public final class DnnlBackend extends CpuBackend {
     /** oneDNN reads native float32 memory only; anything else takes the Vector API path. */
     private static boolean native32(Tensor a, Tensor b, Tensor c, Tensor d) {
         return ok(a) && ok(b) && (c == null || ok(c)) && ok(d);
+    }
+
+    /** As {@link #native32}, for any number of tensors, nulls (gradients not wanted) ignored. */
+    private static boolean allNative32(Tensor... ts) {
+        for (Tensor t : ts) {
+            if (t != null && !ok(t)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static boolean ok(Tensor t) {
