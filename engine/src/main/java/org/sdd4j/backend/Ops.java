@@ -677,10 +677,10 @@ public final class Ops implements AutoCloseable {
             for (long o = 0; o < outerF; o++) {
                 for (long q = 0; q < innerF; q++) {
                     long base = o * len * innerF + q;
-                    float d = dy.getFloat(o * innerF + q);
+                    float gy = dy.getFloat(o * innerF + q);
                     if (kind == Reduction.MEAN) {
                         for (int t = 0; t < len; t++) {
-                            dx.setFloat(base + t * innerF, dx.getFloat(base + t * innerF) + d / len);
+                            dx.setFloat(base + t * innerF, dx.getFloat(base + t * innerF) + gy / len);
                         }
                     } else {
                         // torch routes a max's gradient to one maximal element: the first one.
@@ -696,7 +696,7 @@ public final class Ops implements AutoCloseable {
                         }
                         float v = x.getFloat(base + best * innerF);
                         float sign = kind == Reduction.MAX_ABS ? Math.signum(v) : 1f;
-                        dx.setFloat(base + best * innerF, dx.getFloat(base + best * innerF) + d * sign);
+                        dx.setFloat(base + best * innerF, dx.getFloat(base + best * innerF) + gy * sign);
                     }
                 }
             }

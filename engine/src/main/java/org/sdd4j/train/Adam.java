@@ -56,8 +56,10 @@ public final class Adam implements AutoCloseable {
      * this step (see {@link org.sdd4j.autograd.Tape#receivedGrad}); callers that cannot tell pass {@code e -> true}.
      */
     public void step(double lr, java.util.function.Predicate<Parameters.Entry> touched) {
+        // Scalars are formed in double and rounded once, as torch passes Python floats to its kernels.
         float b1 = (float) config.beta1(), b2 = (float) config.beta2(), eps = (float) config.eps();
-        float wd = (float) config.weightDecay(), lrf = (float) lr;
+        float oneMinusB1 = (float) (1 - config.beta1()), oneMinusB2 = (float) (1 - config.beta2());
+        float wd = (float) config.weightDecay(), decay = (float) (1 - lr * config.weightDecay());
         for (Parameters.Entry e : params.entries()) {
             if (!e.trainable() || !touched.test(e)) {
                 continue;
@@ -72,12 +74,12 @@ public final class Adam implements AutoCloseable {
             for (long i = 0, n = e.value().numel(); i < n; i++) {
                 float pi = p.getAtIndex(F, i), gi = g.getAtIndex(F, i);
                 if (config.variant() == Variant.ADAMW) {
-                    pi = pi * (1 - lrf * wd);
+                    pi = pi * decay;
                 } else if (wd != 0) {
                     gi = gi + wd * pi;
                 }
-                float mi = m.getAtIndex(F, i) * b1 + (1 - b1) * gi;
-                float vi = v.getAtIndex(F, i) * b2 + (1 - b2) * gi * gi;
+                float mi = m.getAtIndex(F, i) * b1 + oneMinusB1 * gi;
+                float vi = v.getAtIndex(F, i) * b2 + oneMinusB2 * gi * gi;
                 m.setAtIndex(F, i, mi);
                 v.setAtIndex(F, i, vi);
                 float denom = (float) (Math.sqrt(vi) / bc2Sqrt) + eps;

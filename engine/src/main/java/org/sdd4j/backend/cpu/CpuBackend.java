@@ -612,7 +612,8 @@ public class CpuBackend implements Backend {
         MemorySegment xs = x.data(), gs = dy.data(), dxs = dx == null ? null : dx.data();
         // Without a weight the forward applies no affine at all, bias included.
         boolean wantW = weight != null && dWeight != null, wantB = weight != null && dBias != null;
-        Object lock = new Object();
+        // Partial sums merge in chunk order after the loop, so results do not depend on thread timing.
+        java.util.NavigableMap<Integer, Runnable> merges = new java.util.concurrent.ConcurrentSkipListMap<>();
         parallel.forRange(rows, 16, (from, to) -> {
             float[] w = new float[d], pw = new float[d], pb = new float[d];
             if (weight != null) {
@@ -665,15 +666,16 @@ public class CpuBackend implements Backend {
                     }
                 }
             }
-            synchronized (lock) {
+            merges.put(from, () -> {
                 if (wantW) {
                     ConvBackward.addInto(dWeight.data(), 0, pw, 0, d);
                 }
                 if (wantB) {
                     ConvBackward.addInto(dBias.data(), 0, pb, 0, d);
                 }
-            }
+            });
         });
+        merges.values().forEach(Runnable::run);
     }
 
     @Override
@@ -686,7 +688,8 @@ public class CpuBackend implements Backend {
         for (int ch = 0; ch < c; ch++) {
             w[ch] = weight == null ? 1f : weight.getFloat(ch);
         }
-        Object lock = new Object();
+        // Partial sums merge in chunk order after the loop, so results do not depend on thread timing.
+        java.util.NavigableMap<Integer, Runnable> merges = new java.util.concurrent.ConcurrentSkipListMap<>();
         // As the forward: vectors along positions, reductions over channels.
         parallel.forRange(batch * blocks, 4, (from, to) -> {
             double[] pw = new double[c], pb = new double[c];
@@ -730,11 +733,12 @@ public class CpuBackend implements Backend {
                     }
                 }
             }
-            synchronized (lock) {
+            merges.put(from, () -> {
                 addInto(dWeight, pw);
                 addInto(dBias, pb);
-            }
+            });
         });
+        merges.values().forEach(Runnable::run);
     }
 
     @Override
@@ -744,7 +748,8 @@ public class CpuBackend implements Backend {
         long len = x.numel() / ((long) batch * c);
         int cpg = c / groups;
         MemorySegment xs = x.data(), gs = dy.data(), dxs = dx == null ? null : dx.data();
-        Object lock = new Object();
+        // Partial sums merge in chunk order after the loop, so results do not depend on thread timing.
+        java.util.NavigableMap<Integer, Runnable> merges = new java.util.concurrent.ConcurrentSkipListMap<>();
         parallel.forRange(batch * groups, 1, (from, to) -> {
             double[] pw = new double[c], pb = new double[c];
             double[] sdy = new double[cpg], sdx = new double[cpg];
@@ -772,11 +777,12 @@ public class CpuBackend implements Backend {
                     }
                 }
             }
-            synchronized (lock) {
+            merges.put(from, () -> {
                 addInto(dWeight, pw);
                 addInto(dBias, pb);
-            }
+            });
         });
+        merges.values().forEach(Runnable::run);
     }
 
     @Override

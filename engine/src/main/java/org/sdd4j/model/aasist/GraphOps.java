@@ -85,12 +85,19 @@ final class GraphOps {
         inputs[0] = h;
         System.arraycopy(weights, 0, inputs, 1, weights.length);
         ops.record(s, ds -> {
+            // Attention-vector gradients sum over every pair: accumulate them in double, write once.
             Tensor dh = ops.tape().grad(h);
+            java.util.Map<Tensor, double[]> dws = new java.util.IdentityHashMap<>();
+            for (Tensor w : weights) {
+                if (ops.tape().grad(w) != null) {
+                    dws.put(w, new double[dout]);
+                }
+            }
             for (int q = 0; q < b; q++) {
                 for (int i = 0; i < n; i++) {
                     for (int j = 0; j < n; j++) {
                         Tensor w = weight.of(i, j);
-                        Tensor dw = ops.tape().grad(w);
+                        double[] dw = dws.get(w);
                         float g = ds.getFloat(((long) q * n + i) * n + j) / temperature;
                         long ho = (((long) q * n + i) * n + j) * dout;
                         for (int k = 0; k < dout; k++) {
@@ -98,12 +105,18 @@ final class GraphOps {
                                 dh.setFloat(ho + k, dh.getFloat(ho + k) + g * w.getFloat(k));
                             }
                             if (dw != null) {
-                                dw.setFloat(k, dw.getFloat(k) + g * h.getFloat(ho + k));
+                                dw[k] += (double) g * h.getFloat(ho + k);
                             }
                         }
                     }
                 }
             }
+            dws.forEach((w, acc) -> {
+                Tensor dw = ops.tape().grad(w);
+                for (int k = 0; k < dout; k++) {
+                    dw.setFloat(k, (float) (dw.getFloat(k) + acc[k]));
+                }
+            });
         }, inputs);
         return s;
     }
@@ -122,6 +135,7 @@ final class GraphOps {
         }
         ops.record(y, dy -> {
             Tensor dx = ops.tape().grad(x), dm = ops.tape().grad(m);
+            double[] acc = new double[b * d];
             for (int q = 0; q < b; q++) {
                 for (int i = 0; i < n; i++) {
                     for (int k = 0; k < d; k++) {
@@ -130,11 +144,12 @@ final class GraphOps {
                         if (dx != null) {
                             dx.setFloat(at, dx.getFloat(at) + g * m.getFloat(mk));
                         }
-                        if (dm != null) {
-                            dm.setFloat(mk, dm.getFloat(mk) + g * x.getFloat(at));
-                        }
+                        acc[(int) mk] += (double) g * x.getFloat(at);
                     }
                 }
+            }
+            for (int i = 0; dm != null && i < acc.length; i++) {
+                dm.setFloat(i, (float) (dm.getFloat(i) + acc[i]));
             }
         }, x, m);
         return y;
@@ -162,7 +177,8 @@ final class GraphOps {
                 for (int r = 0; r < keep; r++) {
                     int node = idx[q][r];
                     long so = (long) q * n + node;
-                    float sv = s.getFloat(so), acc = 0;
+                    float sv = s.getFloat(so);
+                    double acc = 0;
                     for (int k = 0; k < d; k++) {
                         float g = dy.getFloat(((long) q * keep + r) * d + k);
                         long ho = ((long) q * n + node) * d + k;
@@ -172,7 +188,7 @@ final class GraphOps {
                         acc += g * h.getFloat(ho);
                     }
                     if (ds != null) {
-                        ds.setFloat(so, ds.getFloat(so) + acc);
+                        ds.setFloat(so, (float) (ds.getFloat(so) + acc));
                     }
                 }
             }
