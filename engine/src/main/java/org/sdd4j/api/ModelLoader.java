@@ -108,6 +108,11 @@ public final class ModelLoader {
         if (configFile.isPresent()) {
             return readAasistConfig(configFile.get());
         }
+        // sdd4j's trainer and the zoo write the architecture as config.json beside the weights.
+        Path beside = sd.source() == null ? null : sd.source().toAbsolutePath().resolveSibling("config.json");
+        if (beside != null && java.nio.file.Files.isRegularFile(beside)) {
+            return readAasistConfig(beside);
+        }
         Shapes shapes = Shapes.of(sd);
         for (AasistConfig known : List.of(AasistConfig.AASIST, AasistConfig.AASIST_L)) {
             if (shapes.matches(known)) {

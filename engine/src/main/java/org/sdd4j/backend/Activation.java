@@ -18,9 +18,9 @@ public enum Activation {
     public double apply(double x) {
         return switch (this) {
             case GELU -> 0.5 * x * (1.0 + Erf.erf(x / Math.sqrt(2.0)));
-            case SELU -> SELU_SCALE * (x > 0 ? x : SELU_ALPHA * Math.expm1(x));
-            case SIGMOID -> 1.0 / (1.0 + Math.exp(-x));
-            case TANH -> Math.tanh(x);
+            case SELU -> SELU_SCALE * (x > 0 ? x : SELU_ALPHA * StrictMath.expm1(x));
+            case SIGMOID -> 1.0 / (1.0 + StrictMath.exp(-x));
+            case TANH -> StrictMath.tanh(x);
             case ABS -> Math.abs(x);
             case RELU -> Math.max(x, 0.0);
         };
@@ -29,14 +29,14 @@ public enum Activation {
     /** The derivative f'(x), in double: the reference for every backward implementation. */
     public double derivative(double x) {
         return switch (this) {
-            case GELU -> 0.5 * (1.0 + Erf.erf(x / Math.sqrt(2.0))) + x * Math.exp(-0.5 * x * x) / Math.sqrt(2 * Math.PI);
-            case SELU -> SELU_SCALE * (x > 0 ? 1.0 : SELU_ALPHA * Math.exp(x));
+            case GELU -> 0.5 * (1.0 + Erf.erf(x / Math.sqrt(2.0))) + x * StrictMath.exp(-0.5 * x * x) / Math.sqrt(2 * Math.PI);
+            case SELU -> SELU_SCALE * (x > 0 ? 1.0 : SELU_ALPHA * StrictMath.exp(x));
             case SIGMOID -> {
-                double s = 1.0 / (1.0 + Math.exp(-x));
+                double s = 1.0 / (1.0 + StrictMath.exp(-x));
                 yield s * (1 - s);
             }
             case TANH -> {
-                double t = Math.tanh(x);
+                double t = StrictMath.tanh(x);
                 yield 1 - t * t;
             }
             case ABS -> Math.signum(x);

@@ -57,7 +57,7 @@ public final class Erf {
         // erfc(y) = exp(-y^2) * r, with y^2 split to keep precision.
         double ysq = Math.floor(y * 16.0) / 16.0;
         double del = (y - ysq) * (y + ysq);
-        double erfc = Math.exp(-ysq * ysq) * Math.exp(-del) * r;
+        double erfc = StrictMath.exp(-ysq * ysq) * StrictMath.exp(-del) * r;
         return x > 0 ? 1.0 - erfc : erfc - 1.0;
     }
 }

@@ -234,10 +234,10 @@ public final class ReferenceBackend implements Backend {
             }
             double sum = 0;
             for (int i = 0; i < d; i++) {
-                sum += Math.exp(x.getDouble(o + i) - max);
+                sum += StrictMath.exp(x.getDouble(o + i) - max);
             }
             for (int i = 0; i < d; i++) {
-                out.setDouble(o + i, (Math.exp(x.getDouble(o + i) - max) / sum));
+                out.setDouble(o + i, (StrictMath.exp(x.getDouble(o + i) - max) / sum));
             }
         }
     }

@@ -57,6 +57,15 @@ public final class Prefetcher implements Iterator<Batch>, AutoCloseable {
      */
     public Prefetcher(List<LabeledUtterance> items, List<int[]> batches, int epoch, long seed, Loader loader,
                       int threads, int depth) {
+        this(items, batches, 0, epoch, seed, loader, threads, depth);
+    }
+
+    /**
+     * As above, for the tail of an epoch whose first {@code skipped} positions were consumed before (a
+     * resumed run): items keep the seeds they have in the whole epoch.
+     */
+    public Prefetcher(List<LabeledUtterance> items, List<int[]> batches, long skipped, int epoch, long seed,
+                      Loader loader, int threads, int depth) {
         this.items = List.copyOf(items);
         this.batches = List.copyOf(batches);
         this.epoch = epoch;
@@ -67,7 +76,7 @@ public final class Prefetcher implements Iterator<Batch>, AutoCloseable {
         }
         this.depth = depth;
         this.firstPosition = new long[this.batches.size()];
-        long position = 0;
+        long position = skipped;
         for (int b = 0; b < this.batches.size(); b++) {
             firstPosition[b] = position;
             for (int index : this.batches.get(b)) {

@@ -24,6 +24,6 @@ public final class Cllr {
 
     /** -log(sigmoid(x)) as the official code writes it, log1p(exp(-x)); +inf where exp overflows, as there. */
     private static double negativeLogSigmoid(double x) {
-        return Math.log1p(Math.exp(-x));
+        return Math.log1p(StrictMath.exp(-x));
     }
 }

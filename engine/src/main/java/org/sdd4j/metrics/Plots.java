@@ -40,6 +40,51 @@ public final class Plots {
                 png(folder.resolve("hist.png"), c -> drawHistogram(c, scores, eer)));
     }
 
+    /**
+     * A line chart of {@code y} against {@code x} (training curves: loss per step, validation EER per epoch),
+     * written as {@code name.svg} and {@code name.png} in {@code folder}.
+     */
+    public static List<Path> writeCurve(Path folder, String name, String title, String xLabel, String yLabel,
+                                        double[] x, double[] y) throws IOException {
+        Files.createDirectories(folder);
+        return List.of(svg(folder.resolve(name + ".svg"), c -> drawCurve(c, title, xLabel, yLabel, x, y)),
+                png(folder.resolve(name + ".png"), c -> drawCurve(c, title, xLabel, yLabel, x, y)));
+    }
+
+    static void drawCurve(Canvas c, String title, String xLabel, String yLabel, double[] x, double[] y) {
+        double plotW = WIDTH - LEFT - RIGHT, plotH = HEIGHT - TOP - BOTTOM;
+        double x0 = x.length == 0 ? 0 : x[0], x1 = x.length == 0 ? 1 : x[x.length - 1];
+        double y0 = Double.POSITIVE_INFINITY, y1 = Double.NEGATIVE_INFINITY;
+        for (double v : y) {
+            y0 = Math.min(y0, v);
+            y1 = Math.max(y1, v);
+        }
+        if (!(y1 > y0)) {
+            y0 = y.length == 0 ? 0 : y0 - 0.5;
+            y1 = y.length == 0 ? 1 : y1 + 0.5;
+        }
+        if (!(x1 > x0)) {
+            x1 = x0 + 1;
+        }
+        for (int i = 0; i <= 4; i++) {
+            double gy = TOP + plotH * i / 4;
+            c.line(LEFT, gy, LEFT + plotW, gy, GRID, 1, false);
+            c.text(LEFT - 6, gy + 4, String.format("%.3g", y1 - (y1 - y0) * i / 4), 11, Canvas.Align.END, false);
+            double gx = LEFT + plotW * i / 4;
+            c.text(gx, TOP + plotH + 18, String.format("%.4g", x0 + (x1 - x0) * i / 4), 11, Canvas.Align.MIDDLE, false);
+        }
+        double[] px = new double[x.length], py = new double[y.length];
+        for (int i = 0; i < x.length; i++) {
+            px[i] = LEFT + (x[i] - x0) / (x1 - x0) * plotW;
+            py[i] = TOP + (y1 - y[i]) / (y1 - y0) * plotH;
+        }
+        c.polyline(px, py, BONAFIDE, 1.5);
+        frame(c, plotW, plotH);
+        c.text(LEFT + plotW / 2, HEIGHT - 14, xLabel, 13, Canvas.Align.MIDDLE, false);
+        c.text(18, TOP + plotH / 2, yLabel, 13, Canvas.Align.MIDDLE, true);
+        c.text(LEFT + plotW / 2, 22, title, 15, Canvas.Align.MIDDLE, false);
+    }
+
     private static Path svg(Path file, Consumer<Canvas> draw) throws IOException {
         SvgCanvas c = new SvgCanvas(WIDTH, HEIGHT);
         draw.accept(c);

@@ -10,7 +10,7 @@ public enum ScoreRule {
     public double score(float spoofLogit, float bonafideLogit) {
         return switch (this) {
             case BONAFIDE_LOGIT -> bonafideLogit;
-            case BONAFIDE_PROBABILITY -> 1.0 / (1.0 + Math.exp((double) spoofLogit - bonafideLogit));
+            case BONAFIDE_PROBABILITY -> 1.0 / (1.0 + StrictMath.exp((double) spoofLogit - bonafideLogit));
         };
     }
 }

@@ -33,10 +33,10 @@ public final class Losses {
             }
             double z = 0;
             for (int j = 0; j < c; j++) {
-                z += Math.exp(logits.getFloat((long) i * c + j) - max);
+                z += StrictMath.exp(logits.getFloat((long) i * c + j) - max);
             }
             for (int j = 0; j < c; j++) {
-                prob[i * c + j] = Math.exp(logits.getFloat((long) i * c + j) - max) / z;
+                prob[i * c + j] = StrictMath.exp(logits.getFloat((long) i * c + j) - max) / z;
             }
             double w = classWeights == null ? 1 : classWeights[labels[i]];
             total += -w * (logits.getFloat((long) i * c + labels[i]) - max - Math.log(z));

@@ -246,8 +246,7 @@ public final class ConvBackward {
         double acc = 0;
         long i = 0;
         for (; i + VectorGemm.L <= n; i += VectorGemm.L) {
-            acc += FloatVector.fromMemorySegment(VectorGemm.S, s, (o + i) * 4, LE)
-                    .reduceLanes(jdk.incubator.vector.VectorOperators.ADD);
+            acc += VectorMath.sum(FloatVector.fromMemorySegment(VectorGemm.S, s, (o + i) * 4, LE));
         }
         for (; i < n; i++) {
             acc += s.getAtIndex(F, o + i);

@@ -194,7 +194,7 @@ public class CpuBackend implements Backend {
         FloatVector m = FloatVector.broadcast(VectorGemm.S, mean);
         for (; i + L <= n; i += L) {
             FloatVector c = FloatVector.fromMemorySegment(VectorGemm.S, s, (o + i) * 4, LE).sub(m);
-            acc += c.mul(c).reduceLanes(VectorOperators.ADD);
+            acc += VectorMath.sum(c.mul(c));
         }
         for (; i < n; i++) {
             double c = s.getAtIndex(F, o + i) - mean;
@@ -315,13 +315,13 @@ public class CpuBackend implements Backend {
                 double s = 0;
                 int i = 0;
                 for (; i + L <= d; i += L) {
-                    FloatVector e = FloatVector.fromMemorySegment(VectorGemm.S, xs, (o + i) * 4, LE).sub(max)
-                            .lanewise(VectorOperators.EXP);
+                    FloatVector e = FloatVector.fromMemorySegment(VectorGemm.S, xs, (o + i) * 4, LE).sub(max);
+                    e = VectorMath.exp(e);
                     e.intoMemorySegment(os, (o + i) * 4, LE);
-                    s += e.reduceLanes(VectorOperators.ADD);
+                    s += VectorMath.sum(e);
                 }
                 for (; i < d; i++) {
-                    float e = (float) Math.exp(xs.getAtIndex(F, o + i) - max);
+                    float e = (float) StrictMath.exp(xs.getAtIndex(F, o + i) - max);
                     os.setAtIndex(F, o + i, e);
                     s += e;
                 }
@@ -423,7 +423,7 @@ public class CpuBackend implements Backend {
         double acc = 0;
         long i = 0;
         for (; i + L <= n; i += L) {
-            acc += FloatVector.fromMemorySegment(VectorGemm.S, s, (o + i) * 4, LE).reduceLanes(VectorOperators.ADD);
+            acc += VectorMath.sum(FloatVector.fromMemorySegment(VectorGemm.S, s, (o + i) * 4, LE));
         }
         for (; i < n; i++) {
             acc += s.getAtIndex(F, o + i);
@@ -632,8 +632,8 @@ public class CpuBackend implements Backend {
                     FloatVector gy = FloatVector.fromMemorySegment(VectorGemm.S, gs, (o + i) * 4, LE);
                     FloatVector xh = FloatVector.fromMemorySegment(VectorGemm.S, xs, (o + i) * 4, LE).sub(vm).mul(vi);
                     FloatVector g = gy.mul(FloatVector.fromArray(VectorGemm.S, w, i));
-                    sg += g.reduceLanes(VectorOperators.ADD);
-                    sgx += g.mul(xh).reduceLanes(VectorOperators.ADD);
+                    sg += VectorMath.sum(g);
+                    sgx += VectorMath.sum(g.mul(xh));
                     if (wantW) {
                         gy.fma(xh, FloatVector.fromArray(VectorGemm.S, pw, i)).intoArray(pw, i);
                     }
@@ -718,8 +718,8 @@ public class CpuBackend implements Backend {
                     FloatVector g = gy.mul(w[ch]);
                     sg = sg.add(g);
                     sgx = g.fma(xh, sgx);
-                    pw[ch] += gy.mul(xh).reduceLanes(VectorOperators.ADD, m);
-                    pb[ch] += gy.reduceLanes(VectorOperators.ADD, m);
+                    pw[ch] += VectorMath.sum(gy.mul(xh), m);
+                    pb[ch] += VectorMath.sum(gy, m);
                 }
                 if (dxs != null) {
                     FloatVector mg = sg.div(c), mgx = sgx.div(c);
@@ -799,9 +799,8 @@ public class CpuBackend implements Backend {
                 double dot = 0;
                 int i = 0;
                 for (; i + L <= d; i += L) {
-                    dot += FloatVector.fromMemorySegment(VectorGemm.S, gs, (o + i) * 4, LE)
-                            .mul(FloatVector.fromMemorySegment(VectorGemm.S, ys, (o + i) * 4, LE))
-                            .reduceLanes(VectorOperators.ADD);
+                    dot += VectorMath.sum(FloatVector.fromMemorySegment(VectorGemm.S, gs, (o + i) * 4, LE)
+                            .mul(FloatVector.fromMemorySegment(VectorGemm.S, ys, (o + i) * 4, LE)));
                 }
                 for (; i < d; i++) {
                     dot += gs.getAtIndex(F, o + i) * ys.getAtIndex(F, o + i);
@@ -960,8 +959,8 @@ public class CpuBackend implements Backend {
         double acc = 0;
         long i = 0;
         for (; i + L <= n; i += L) {
-            acc += FloatVector.fromMemorySegment(VectorGemm.S, x, (o + i) * 4, LE).sub(mean)
-                    .mul(FloatVector.fromMemorySegment(VectorGemm.S, dy, (o + i) * 4, LE)).reduceLanes(VectorOperators.ADD);
+            acc += VectorMath.sum(FloatVector.fromMemorySegment(VectorGemm.S, x, (o + i) * 4, LE).sub(mean)
+                    .mul(FloatVector.fromMemorySegment(VectorGemm.S, dy, (o + i) * 4, LE)));
         }
         for (; i < n; i++) {
             acc += (x.getAtIndex(F, o + i) - mean) * dy.getAtIndex(F, o + i);

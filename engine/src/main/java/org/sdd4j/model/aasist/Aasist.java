@@ -51,7 +51,7 @@ public final class Aasist implements SpoofModel {
 
     @Override
     public InputSpec input() {
-        return InputSpec.FIXED_64600;
+        return new InputSpec(config.samples(), false);
     }
 
     @Override

@@ -25,11 +25,11 @@ final class AttentivePooling {
                 }
                 float denom = 0;
                 for (int i = 0; i < len; i++) {
-                    denom += (float) Math.exp(w.getFloat(at + i * step) - max);
+                    denom += (float) StrictMath.exp(w.getFloat(at + i * step) - max);
                 }
                 float acc = 0;
                 for (int i = 0; i < len; i++) {
-                    float weight = (float) Math.exp(w.getFloat(at + i * step) - max) / denom;
+                    float weight = (float) StrictMath.exp(w.getFloat(at + i * step) - max) / denom;
                     p.setFloat(at + i * step, weight);
                     acc += x.getFloat(at + i * step) * weight;
                 }

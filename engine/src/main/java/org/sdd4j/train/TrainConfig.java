@@ -1,0 +1,119 @@
+package org.sdd4j.train;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.sdd4j.data.ProtocolFormat;
+
+/**
+ * A training run as written in its JSON or YAML file. Paths are relative to the file's folder.
+ *
+ * <pre>
+ * model:        { family: aasist, config: AASIST-L.conf, init: null }     # init: a checkpoint to fine-tune
+ * data:         { train: { format: list, protocol: splits/train.tsv, root: . },
+ *                 validation: { format: list, protocol: splits/dev.tsv, root: . } }
+ * augmentation: { rawboost: 0 }
+ * optimizer:    { name: adam, lr: 1.0e-4, weight_decay: 1.0e-4, betas: [0.9, 0.999], eps: 1.0e-8, clip_norm: null }
+ * schedule:     { name: cosine, lr_min: 5.0e-6 }                          # constant | cosine | warmup-exponential
+ * class_weights: [0.1, 0.9]
+ * batch_size: 8
+ * epochs: 10
+ * max_steps: 0          # 0: no limit
+ * sampler: balanced     # balanced | shuffled
+ * crop: 0               # samples per training example; 0: the model's input length
+ * freeze: []            # parameter-name prefixes kept fixed, e.g. ["ssl_model."]
+ * dropout: true
+ * seed: 1234
+ * threads: 0            # 0: every core
+ * workers: 2
+ * output: runs/demo
+ * checkpoint_every: 200
+ * </pre>
+ */
+public record TrainConfig(Path file, String family, Path modelConfig, Path init, DataSet train, DataSet validation,
+                          int rawBoost, String optimizer, double lr, double weightDecay, double beta1, double beta2,
+                          double eps, double clipNorm, String schedule, double lrMin, long warmup, double gamma,
+                          float[] classWeights, int batchSize, int epochs, long maxSteps, String sampler, int crop,
+                          List<String> freeze, boolean dropout, long seed, int threads, int workers, Path output,
+                          int checkpointEvery) {
+
+    /** One protocol file and the folder its audio paths are resolved against. */
+    public record DataSet(ProtocolFormat format, Path protocol, Path root) {
+    }
+
+    public static TrainConfig load(Path file) throws IOException {
+        String name = file.getFileName().toString().toLowerCase(java.util.Locale.ROOT);
+        ObjectMapper mapper = name.endsWith(".yaml") || name.endsWith(".yml") ? new ObjectMapper(new YAMLFactory())
+                : new ObjectMapper();
+        JsonNode root;
+        try {
+            root = mapper.readTree(file.toFile());
+        } catch (IOException e) {
+            throw new IOException(file + ": not valid " + (name.endsWith("json") ? "JSON" : "YAML") + ": "
+                    + e.getMessage(), e);
+        }
+        if (root == null || !root.isObject()) {
+            throw new IllegalArgumentException(file + ": a training config must be an object");
+        }
+        Path dir = file.toAbsolutePath().getParent();
+        JsonNode model = root.path("model"), opt = root.path("optimizer"), sched = root.path("schedule");
+        JsonNode data = root.path("data");
+        if (!data.has("train")) {
+            throw new IllegalArgumentException(file + ": data.train is required");
+        }
+        float[] weights = null;
+        if (root.has("class_weights")) {
+            JsonNode w = root.get("class_weights");
+            weights = new float[] {(float) w.get(0).asDouble(), (float) w.get(1).asDouble()};
+        }
+        List<String> freeze = new ArrayList<>();
+        root.path("freeze").forEach(n -> freeze.add(n.asText()));
+        String method = root.path("method").asText("sft");
+        if (!method.equals("sft")) {
+            throw new IllegalArgumentException(file + ": method '" + method + "' is not available in this build (sft)");
+        }
+        return new TrainConfig(file, model.path("family").asText("aasist"), path(dir, model, "config"),
+                path(dir, model, "init"), dataSet(dir, data.get("train"), file),
+                data.has("validation") ? dataSet(dir, data.get("validation"), file) : null,
+                root.path("augmentation").path("rawboost").asInt(0), opt.path("name").asText("adam"),
+                opt.path("lr").asDouble(1e-4), opt.path("weight_decay").asDouble(0),
+                opt.path("betas").path(0).asDouble(0.9), opt.path("betas").path(1).asDouble(0.999),
+                opt.path("eps").asDouble(1e-8),
+                opt.path("clip_norm").isNumber() ? opt.get("clip_norm").asDouble() : Double.POSITIVE_INFINITY,
+                sched.path("name").asText("constant"), sched.path("lr_min").asDouble(0), sched.path("warmup").asLong(0),
+                sched.path("gamma").asDouble(1), weights, root.path("batch_size").asInt(8), root.path("epochs").asInt(1),
+                root.path("max_steps").asLong(0), root.path("sampler").asText("balanced"), root.path("crop").asInt(0),
+                freeze, root.path("dropout").asBoolean(true), root.path("seed").asLong(1234),
+                root.path("threads").asInt(0), root.path("workers").asInt(2),
+                dir.resolve(root.path("output").asText("runs/" + file.getFileName().toString().replaceFirst("\\.[^.]*$", ""))),
+                root.path("checkpoint_every").asInt(200));
+    }
+
+    private static Path path(Path dir, JsonNode node, String key) {
+        JsonNode v = node.get(key);
+        return v == null || v.isNull() || v.asText().isBlank() ? null : dir.resolve(v.asText());
+    }
+
+    private static DataSet dataSet(Path dir, JsonNode node, Path file) {
+        String format = node.path("format").asText("list").toUpperCase(java.util.Locale.ROOT).replace('-', '_');
+        ProtocolFormat f;
+        try {
+            f = format.equals("LIST") ? ProtocolFormat.PATH_LABEL_LIST : ProtocolFormat.valueOf(format);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(file + ": unknown data format '" + node.path("format").asText()
+                    + "' (one of list, " + java.util.Arrays.toString(ProtocolFormat.values()).toLowerCase() + ")");
+        }
+        Path protocol = path(dir, node, "protocol");
+        if (protocol == null) {
+            throw new IllegalArgumentException(file + ": every data set needs a protocol file");
+        }
+        Path root = path(dir, node, "root");
+        return new DataSet(f, protocol, root == null ? protocol.getParent() : root);
+    }
+
+}
