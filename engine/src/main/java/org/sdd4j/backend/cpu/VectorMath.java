@@ -12,6 +12,8 @@ final class VectorMath {
     private static final float LOG2E = 1.44269504088896341f;
     private static final float LN2_HI = 0.693359375f;
     private static final float LN2_LO = -2.12194440e-4f;
+    private static final float ROUND = 12582912f; // 1.5 * 2^23
+    private static final int ROUND_BITS = Float.floatToRawIntBits(ROUND);
 
     /**
      * The lanes' sum, in lane order and in double. The Vector API's {@code reduceLanes(ADD)} may associate in
@@ -44,19 +46,21 @@ final class VectorMath {
      */
     static FloatVector exp(FloatVector x) {
         FloatVector xc = x.max(-87.33f).min(88.72f);
-        // round(x log2e) as floor(x log2e + 0.5): shifted positive so that truncation is flooring.
-        IntVector ni = ((IntVector) xc.mul(LOG2E).add(128.5f).convert(VectorOperators.F2I, 0)).sub(128);
-        FloatVector n = (FloatVector) ni.convert(VectorOperators.I2F, 0);
+        // Round x log2e to the nearest integer with the 1.5 * 2^23 trick: the integer lands in the low
+        // mantissa bits, where the scale 2^n is then read off without a float-to-int conversion.
+        FloatVector t = xc.mul(LOG2E).add(ROUND);
+        FloatVector n = t.sub(ROUND);
         FloatVector r = n.mul(-LN2_HI).add(xc);
         r = n.mul(-LN2_LO).add(r);
         FloatVector p = r.fma(1f / 5040, 1f / 720).fma(r, FloatVector.broadcast(x.species(), 1f / 120))
                 .fma(r, FloatVector.broadcast(x.species(), 1f / 24)).fma(r, FloatVector.broadcast(x.species(), 1f / 6))
                 .fma(r, FloatVector.broadcast(x.species(), 0.5f)).fma(r, FloatVector.broadcast(x.species(), 1f))
                 .fma(r, FloatVector.broadcast(x.species(), 1f));
-        IntVector bits = ni.add(127).lanewise(VectorOperators.LSHL, 23);
+        IntVector bits = ((IntVector) t.reinterpretAsInts()).sub(ROUND_BITS - 127).lanewise(VectorOperators.LSHL, 23);
         FloatVector y = p.mul(bits.reinterpretAsFloats());
         return y.blend(0f, x.lt(-87.33f)).blend(Float.POSITIVE_INFINITY, x.compare(VectorOperators.GT, 88.72f));
     }
+
 
     private static final float SELU_SCALE = 1.0507009873554805f;
     private static final float SELU_ALPHA = 1.6732632423543772f;
