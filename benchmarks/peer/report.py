@@ -32,7 +32,9 @@ def load(paths):
                     sys.exit(f"{path}:{n}: not JSON ({e})")
                 if rec.get("schema") != common.SCHEMA:
                     sys.exit(f"{path}:{n}: schema {rec.get('schema')!r}, expected {common.SCHEMA!r}")
-                key = (rec["model"], rec["batch"], rec["threads"], rec.get("device", "cpu"), rec["impl"])
+                # Scoring records carry no "task"; training records ("sft-step") are a configuration of their own.
+                key = (rec["model"], rec.get("task", "score"), rec["batch"], rec["threads"], rec.get("device", "cpu"),
+                       rec["impl"])
                 records[key] = rec
     return records
 
@@ -44,18 +46,18 @@ def mib(b):
 
 
 def table(records) -> str:
-    rows = ["| model | batch | threads | impl | median ms | p90 ms | clips/s | vs sdd4j | peak RSS MiB "
+    rows = ["| model | task | batch | threads | impl | median ms | p90 ms | clips/s | vs sdd4j | peak RSS MiB "
             "| weights MiB | iters | logits[0] |",
-            "|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---|"]
-    keys = sorted(records, key=lambda k: (k[0], k[1], k[2], k[3], IMPL_ORDER.get(k[4], 9), k[4]))
+            "|---|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---|"]
+    keys = sorted(records, key=lambda k: (k[:5], IMPL_ORDER.get(k[5], 9), k[5]))
     for key in keys:
         rec = records[key]
-        ref = records.get(key[:4] + ("sdd4j",))
+        ref = records.get(key[:5] + ("sdd4j",))
         ratio = "n/a" if ref is None else f"{rec['median_ms'] / ref['median_ms']:.2f}x"
         peak = rec.get("vm_hwm_bytes") or rec.get("peak_rss_bytes")
         first = ", ".join(f"{v:.4f}" for v in rec["logits"][0]) if rec.get("logits") else ""
         impl = rec["impl"] + ("" if rec.get("device", "cpu") == "cpu" else f" ({rec['device']})")
-        rows.append(f"| {rec['model']} | {rec['batch']} | {rec['threads']} | {impl} | {rec['median_ms']:.1f} "
+        rows.append(f"| {rec['model']} | {key[1]} | {rec['batch']} | {rec['threads']} | {impl} | {rec['median_ms']:.1f} "
                     f"| {rec['p90_ms']:.1f} | {rec['clips_per_s']:.2f} | {ratio} | {mib(peak)} "
                     f"| {mib(rec.get('weights_bytes'))} | {rec['iters']} | {first} |")
     return "\n".join(rows)
@@ -65,7 +67,7 @@ def input_check(records) -> str:
     """Flags configurations where implementations were fed different inputs."""
     by_config = {}
     for key, rec in records.items():
-        by_config.setdefault(key[:4], set()).add(rec["input"]["sha256"])
+        by_config.setdefault(key[:5], set()).add(rec["input"]["sha256"])
     bad = [k for k, v in by_config.items() if len(v) > 1]
     return "" if not bad else "\n**Input mismatch** (different input sha256) for: " + ", ".join(map(str, bad))
 

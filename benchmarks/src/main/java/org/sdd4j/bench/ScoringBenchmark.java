@@ -41,7 +41,7 @@ import org.sdd4j.tensor.Tensor;
  * </pre>
  */
 public final class ScoringBenchmark {
-    private static final int CROP_STRIDE = 8000;
+    static final int CROP_STRIDE = 8000;
 
     private ScoringBenchmark() {
     }
@@ -104,7 +104,7 @@ public final class ScoringBenchmark {
         return out;
     }
 
-    private static ObjectNode record(String model, int batch, int threads, int warmup, int iters, Path wav,
+    static ObjectNode record(String model, int batch, int threads, int warmup, int iters, Path wav,
                                      float[] input, List<Double> times, double loadMs, long rssBefore,
                                      long weightsBytes, long fileBytes, float[] logits, Backend backend)
             throws Exception {
@@ -153,14 +153,14 @@ public final class ScoringBenchmark {
         return r;
     }
 
-    private static String sha256(float[] x) throws Exception {
+    static String sha256(float[] x) throws Exception {
         ByteBuffer b = ByteBuffer.allocate(x.length * 4).order(ByteOrder.LITTLE_ENDIAN);
         b.asFloatBuffer().put(x);
         return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(b.array()));
     }
 
     /** A /proc/self/status field in bytes, or -1 where /proc is absent. */
-    private static long procStatus(String field) {
+    static long procStatus(String field) {
         try {
             for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
                 if (line.startsWith(field + ":")) {
@@ -173,7 +173,7 @@ public final class ScoringBenchmark {
         return -1;
     }
 
-    private static String cpuModel() {
+    static String cpuModel() {
         try {
             return Files.readAllLines(Path.of("/proc/cpuinfo")).stream().filter(s -> s.startsWith("model name"))
                     .findFirst().map(s -> s.substring(s.indexOf(':') + 1).trim()).orElse("unknown");
@@ -182,7 +182,7 @@ public final class ScoringBenchmark {
         }
     }
 
-    private static Map<String, String> parse(String[] args) {
+    static Map<String, String> parse(String[] args) {
         Map<String, String> m = new HashMap<>();
         for (int i = 0; i < args.length; i++) {
             if (!args[i].startsWith("--") || i + 1 >= args.length) {
@@ -193,7 +193,7 @@ public final class ScoringBenchmark {
         return m;
     }
 
-    private static String required(Map<String, String> a, String key) {
+    static String required(Map<String, String> a, String key) {
         String v = a.get(key);
         if (v == null) {
             throw new IllegalArgumentException("--" + key + " is required");
