@@ -24,13 +24,15 @@ public final class Tape {
     private final Map<Long, Tensor> grads = new HashMap<>();
     private final Set<Long> needsGrad = new HashSet<>();
     private final Set<Long> received = new HashSet<>();
+    private final Set<Long> bound = new HashSet<>();
     private final GradAllocator allocator;
     private boolean done;
 
-    /** Allocates zero-filled gradient tensors (in the forward pass's scope). */
-    @FunctionalInterface
+    /** Allocates zero-filled gradient tensors and takes them back once backward is done with them. */
     public interface GradAllocator {
         Tensor zeros(int... shape);
+
+        void release(Tensor gradient);
     }
 
     public Tape(GradAllocator allocator) {
@@ -55,6 +57,31 @@ public final class Tape {
             throw new IllegalArgumentException("gradient storage " + storage + " does not fit " + parameter);
         }
         grads.put(key(parameter), storage);
+        bound.add(key(parameter));
+    }
+
+    /**
+     * Frees the gradient of an intermediate result once the step that produced it has run: nothing recorded
+     * before that step reads it, so backward holds only the gradients still in flight, as PyTorch does.
+     */
+    public void release(Tensor t) {
+        long k = key(t);
+        if (!bound.contains(k)) {
+            Tensor g = grads.remove(k);
+            if (g != null) {
+                allocator.release(g);
+            }
+        }
+    }
+
+    /** Returns every gradient still held (those of watched parameters stay with their owner). */
+    public void close() {
+        for (var e : grads.entrySet()) {
+            if (!bound.contains(e.getKey())) {
+                allocator.release(e.getValue());
+            }
+        }
+        grads.clear();
     }
 
     /** Whether {@code t} is a watched parameter or was computed from one. */

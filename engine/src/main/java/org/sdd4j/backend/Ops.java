@@ -42,7 +42,19 @@ public final class Ops implements AutoCloseable {
         this.arena = arena;
         this.training = training;
         this.rng = rng;
-        this.tape = record ? new Tape(this::zeros) : null;
+        this.tape = record ? new Tape(new Tape.GradAllocator() {
+            // Gradients come from the pool unbound to the arena, so backward can return each as soon as it is used.
+            @Override
+            public Tensor zeros(int... shape) {
+                long bytes = Math.max(Tensor.numel(shape) * 4, 4);
+                return Tensor.wrap(backend.memory().take(bytes, true), DType.F32, shape);
+            }
+
+            @Override
+            public void release(Tensor gradient) {
+                backend.memory().give(gradient.data());
+            }
+        }) : null;
     }
 
     /**
@@ -78,6 +90,7 @@ public final class Ops implements AutoCloseable {
             Tensor dy = tape.existingGrad(out);
             if (dy != null) {
                 step.accept(dy);
+                tape.release(out);
             }
         });
         return true;
@@ -121,6 +134,9 @@ public final class Ops implements AutoCloseable {
 
     @Override
     public void close() {
+        if (tape != null) {
+            tape.close();
+        }
         arena.close();
     }
 
