@@ -97,10 +97,12 @@ public enum TtsEngine {
             case ESPEAK_NG, ESPEAK -> {
                 Set<String> have = espeakLanguages();
                 List<String> variants = this == ESPEAK_NG ? ESPEAK_NG_VARIANTS : ESPEAK_VARIANTS;
-                for (String lang : languages.isEmpty() ? have : languages) {
-                    if (have.contains(lang)) {
+                // espeak names accents ("en-us", "fr-fr"); each accent of a wanted language is a voice of it
+                for (String code : have) {
+                    String lang = code.split("-")[0];
+                    if (languages.isEmpty() || languages.contains(lang)) {
                         for (String v : variants) {
-                            out.add(new Voice(this, lang + v, lang));
+                            out.add(new Voice(this, code + v, lang));
                         }
                     }
                 }
