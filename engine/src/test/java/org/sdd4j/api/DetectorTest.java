@@ -76,8 +76,11 @@ class DetectorTest {
             assertEquals(s.bonafideLogit(), s.score(), 0.0, "AASIST's score is the bona fide logit");
 
             Score single = detector.score(audio.get(i), 16_000);
-            assertEquals(s.spoofLogit(), single.spoofLogit(), 1e-6, "batched vs single, " + CLIPS.get(i));
-            assertEquals(s.bonafideLogit(), single.bonafideLogit(), 1e-6, "batched vs single, " + CLIPS.get(i));
+            // Matrix products block differently for different row counts, so the last float bits may differ:
+            // a few ulps of the logit (1e-6 relative), far inside the 2e-4 parity bar.
+            double tol = 1e-6 * Math.max(1, Math.abs(single.bonafideLogit()));
+            assertEquals(s.spoofLogit(), single.spoofLogit(), tol, "batched vs single, " + CLIPS.get(i));
+            assertEquals(s.bonafideLogit(), single.bonafideLogit(), tol, "batched vs single, " + CLIPS.get(i));
             if (i == 0) {
                 assertEquals(single, detector.score(audio.get(i), 16_000), "a second run gives the same bits");
             }

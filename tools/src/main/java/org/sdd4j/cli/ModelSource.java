@@ -12,7 +12,13 @@ import org.sdd4j.zoo.ModelZoo;
 record ModelSource(Path checkpoint, Optional<Path> config) {
     private static final String[] CHECKPOINT_EXTENSIONS = {".pth", ".pt", ".ckpt", ".bin", ".safetensors"};
 
+    /** The detector shipped in the repository (trained by sdd4j itself; models/sdd4j-demo/README.md). */
+    static final String DEMO = "sdd4j-demo";
+
     static ModelSource resolve(String model, Optional<Path> config, PrintWriter err, boolean progress) throws IOException {
+        if (model.equals(DEMO)) {
+            return demo(config);
+        }
         Path file = Path.of(model);
         if (Files.isRegularFile(file)) {
             return new ModelSource(file, config);
@@ -34,6 +40,18 @@ record ModelSource(Path checkpoint, Optional<Path> config) {
         // The zoo stores the architecture configuration beside the weights for families that need one.
         Path beside = weights.resolveSibling("config.json");
         return new ModelSource(weights, config.isPresent() || !Files.isRegularFile(beside) ? config : Optional.of(beside));
+    }
+
+    /** The shipped demo detector, found through the launcher's {@code -Dsdd4j.home}. */
+    private static ModelSource demo(Optional<Path> config) {
+        String home = System.getProperty("sdd4j.home");
+        Path weights = home == null ? null : Path.of(home, "models", DEMO, "model.safetensors");
+        if (weights == null || !Files.isRegularFile(weights)) {
+            throw new UsageException("the shipped detector '" + DEMO + "' was not found"
+                    + (weights == null ? " (run through tools/sdd4j, which sets -Dsdd4j.home)" : " at " + weights)
+                    + "; pass --model FILE or a name from 'sdd4j models list'");
+        }
+        return new ModelSource(weights, config);
     }
 
     /** Pulls {@code entry} (a no-op when cached and intact), with a progress bar while downloading. */

@@ -60,8 +60,9 @@ final class ScoreCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    @Option(names = {"-m", "--model"}, paramLabel = "FILE|NAME", defaultValue = "aasist",
-            description = "Checkpoint file, or a model name from 'sdd4j models list' (pulled on first use). Default: ${DEFAULT-VALUE}.")
+    @Option(names = {"-m", "--model"}, paramLabel = "FILE|NAME", defaultValue = ModelSource.DEMO,
+            description = "Checkpoint file, or a model name from 'sdd4j models list' (pulled on first use). Default: ${DEFAULT-VALUE},"
+                    + " the small demo detector sdd4j trained itself (models/sdd4j-demo).")
     String model;
 
     @Option(names = "--config", paramLabel = "FILE",
