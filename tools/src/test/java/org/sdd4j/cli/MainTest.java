@@ -53,6 +53,30 @@ class MainTest {
                 .get("aasist/AASIST-L.pth").get(clip).get(1).asDouble();
     }
 
+    /** The README's main job: the shipped demo detector on the shipped examples, with no model named. */
+    @Test
+    void defaultModelScoresTheShippedExamples() {
+        Path repo = Path.of("..").toAbsolutePath().normalize();
+        String before = System.getProperty("sdd4j.home");
+        System.setProperty("sdd4j.home", repo.toString());
+        try {
+            Result r = run("score", "--threads", "2", repo.resolve("examples").toString());
+            assertEquals(Main.OK, r.code(), r.err());
+            List<String> lines = r.out().lines().toList();
+            assertEquals("filename\tcm-score", lines.get(0));
+            assertEquals(7, lines.size(), "header and six clips: " + r.out());
+            for (String line : lines.subList(1, lines.size())) {
+                assertTrue(Double.isFinite(Double.parseDouble(line.split("\t")[1])), line);
+            }
+        } finally {
+            if (before == null) {
+                System.clearProperty("sdd4j.home");
+            } else {
+                System.setProperty("sdd4j.home", before);
+            }
+        }
+    }
+
     @Test
     void directoryWithBadFilesScoresTheRestAndExitsTwo(@TempDir Path dir) throws IOException {
         Path clips = Files.createDirectories(dir.resolve("clips"));
