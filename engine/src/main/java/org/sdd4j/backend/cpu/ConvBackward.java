@@ -245,8 +245,12 @@ public final class ConvBackward {
     static double sum(MemorySegment s, long o, long n) {
         double acc = 0;
         long i = 0;
-        for (; i + VectorGemm.L <= n; i += VectorGemm.L) {
-            acc += VectorMath.sum(FloatVector.fromMemorySegment(VectorGemm.S, s, (o + i) * 4, LE));
+        while (i + VectorGemm.L <= n) {
+            FloatVector block = FloatVector.zero(VectorGemm.S);
+            for (int k = 0; k < 64 && i + VectorGemm.L <= n; k++, i += VectorGemm.L) {
+                block = block.add(FloatVector.fromMemorySegment(VectorGemm.S, s, (o + i) * 4, LE));
+            }
+            acc += VectorMath.sum(block);
         }
         for (; i < n; i++) {
             acc += s.getAtIndex(F, o + i);

@@ -26,6 +26,8 @@ public class CpuBackend implements Backend {
     private static final int L = VectorGemm.L;
     /** Output positions per im2col tile: K x 512 floats stays within L2 for the K of these models. */
     private static final int TILE = 512;
+    /** Vector chunks summed in float lanes before moving into a double total (keeps lane extractions rare). */
+    private static final int BLOCK = 64;
 
     protected final Parallel parallel;
     private final org.sdd4j.tensor.MemoryPool memory = new org.sdd4j.tensor.MemoryPool();
@@ -192,9 +194,14 @@ public class CpuBackend implements Backend {
         double acc = 0;
         long i = 0;
         FloatVector m = FloatVector.broadcast(VectorGemm.S, mean);
-        for (; i + L <= n; i += L) {
-            FloatVector c = FloatVector.fromMemorySegment(VectorGemm.S, s, (o + i) * 4, LE).sub(m);
-            acc += VectorMath.sum(c.mul(c));
+        // Float lanes collect up to BLOCK chunks, then move to the double total in lane order.
+        while (i + L <= n) {
+            FloatVector block = FloatVector.zero(VectorGemm.S);
+            for (int k = 0; k < BLOCK && i + L <= n; k++, i += L) {
+                FloatVector c = FloatVector.fromMemorySegment(VectorGemm.S, s, (o + i) * 4, LE).sub(m);
+                block = c.fma(c, block);
+            }
+            acc += VectorMath.sum(block);
         }
         for (; i < n; i++) {
             double c = s.getAtIndex(F, o + i) - mean;
@@ -314,12 +321,13 @@ public class CpuBackend implements Backend {
                 }
                 double s = 0;
                 int i = 0;
+                FloatVector block = FloatVector.zero(VectorGemm.S);
                 for (; i + L <= d; i += L) {
-                    FloatVector e = FloatVector.fromMemorySegment(VectorGemm.S, xs, (o + i) * 4, LE).sub(max);
-                    e = VectorMath.exp(e);
+                    FloatVector e = VectorMath.exp(FloatVector.fromMemorySegment(VectorGemm.S, xs, (o + i) * 4, LE).sub(max));
                     e.intoMemorySegment(os, (o + i) * 4, LE);
-                    s += VectorMath.sum(e);
+                    block = block.add(e); // values in (0, 1]: a float per lane holds a row's sum exactly enough
                 }
+                s += VectorMath.sum(block);
                 for (; i < d; i++) {
                     float e = (float) StrictMath.exp(xs.getAtIndex(F, o + i) - max);
                     os.setAtIndex(F, o + i, e);
@@ -422,8 +430,12 @@ public class CpuBackend implements Backend {
     private static double sum(MemorySegment s, long o, long n) {
         double acc = 0;
         long i = 0;
-        for (; i + L <= n; i += L) {
-            acc += VectorMath.sum(FloatVector.fromMemorySegment(VectorGemm.S, s, (o + i) * 4, LE));
+        while (i + L <= n) {
+            FloatVector block = FloatVector.zero(VectorGemm.S);
+            for (int k = 0; k < BLOCK && i + L <= n; k++, i += L) {
+                block = block.add(FloatVector.fromMemorySegment(VectorGemm.S, s, (o + i) * 4, LE));
+            }
+            acc += VectorMath.sum(block);
         }
         for (; i < n; i++) {
             acc += s.getAtIndex(F, o + i);
@@ -798,9 +810,13 @@ public class CpuBackend implements Backend {
                 long o = (long) r * d;
                 double dot = 0;
                 int i = 0;
-                for (; i + L <= d; i += L) {
-                    dot += VectorMath.sum(FloatVector.fromMemorySegment(VectorGemm.S, gs, (o + i) * 4, LE)
-                            .mul(FloatVector.fromMemorySegment(VectorGemm.S, ys, (o + i) * 4, LE)));
+                while (i + L <= d) {
+                    FloatVector block = FloatVector.zero(VectorGemm.S);
+                    for (int k = 0; k < BLOCK && i + L <= d; k++, i += L) {
+                        block = FloatVector.fromMemorySegment(VectorGemm.S, gs, (o + i) * 4, LE)
+                                .fma(FloatVector.fromMemorySegment(VectorGemm.S, ys, (o + i) * 4, LE), block);
+                    }
+                    dot += VectorMath.sum(block);
                 }
                 for (; i < d; i++) {
                     dot += gs.getAtIndex(F, o + i) * ys.getAtIndex(F, o + i);
@@ -958,9 +974,13 @@ public class CpuBackend implements Backend {
     private static double sumProductCentered(MemorySegment dy, MemorySegment x, long o, long n, float mean) {
         double acc = 0;
         long i = 0;
-        for (; i + L <= n; i += L) {
-            acc += VectorMath.sum(FloatVector.fromMemorySegment(VectorGemm.S, x, (o + i) * 4, LE).sub(mean)
-                    .mul(FloatVector.fromMemorySegment(VectorGemm.S, dy, (o + i) * 4, LE)));
+        while (i + L <= n) {
+            FloatVector block = FloatVector.zero(VectorGemm.S);
+            for (int k = 0; k < BLOCK && i + L <= n; k++, i += L) {
+                block = FloatVector.fromMemorySegment(VectorGemm.S, x, (o + i) * 4, LE).sub(mean)
+                        .fma(FloatVector.fromMemorySegment(VectorGemm.S, dy, (o + i) * 4, LE), block);
+            }
+            acc += VectorMath.sum(block);
         }
         for (; i < n; i++) {
             acc += (x.getAtIndex(F, o + i) - mean) * dy.getAtIndex(F, o + i);
