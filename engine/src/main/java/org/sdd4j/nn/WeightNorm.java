@@ -12,6 +12,26 @@ public final class WeightNorm {
     private WeightNorm() {
     }
 
+    /** The weight {@code g * v / ||v||} into {@code out} (no tape): the inference path, computed once and cached. */
+    public static void compute(Tensor g, Tensor v, int dim, Tensor out) {
+        int[] s = v.shape();
+        long inner = 1;
+        for (int i = dim + 1; i < s.length; i++) {
+            inner *= s[i];
+        }
+        int k = s[dim];
+        double[] norm = new double[k];
+        long n = v.numel();
+        for (long i = 0; i < n; i++) {
+            double x = v.getFloat(i);
+            norm[(int) ((i / inner) % k)] += x * x;
+        }
+        for (long i = 0; i < n; i++) {
+            int j = (int) ((i / inner) % k);
+            out.setFloat(i, (float) (g.getFloat(j) * v.getFloat(i) / Math.sqrt(norm[j])));
+        }
+    }
+
     public static Tensor apply(Ops ops, Tensor g, Tensor v, int dim) {
         int[] s = v.shape();
         int k = s[dim];

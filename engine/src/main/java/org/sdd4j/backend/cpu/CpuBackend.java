@@ -234,31 +234,45 @@ public class CpuBackend implements Backend {
     @Override
     public void layerNormChannels(Tensor x, Tensor weight, Tensor bias, float eps, Tensor out) {
         int batch = x.dim(0), c = x.dim(1), len = x.dim(2);
-        int blocks = (len + L - 1) / L;
+        final int span = 256; // positions per task: each channel row is read as one contiguous 1 KiB run
+        int tiles = (len + span - 1) / span;
         MemorySegment xs = x.data(), os = out.data();
-        // Vectors run along positions (contiguous); the reduction walks channels, so no transpose is needed.
-        parallel.forRange(batch * blocks, 4, (from, to) -> {
+        // Statistics per position over channels, without a transpose: the outer loop walks channels and the
+        // vectorised inner loop runs along contiguous positions, accumulating into per-position arrays.
+        parallel.forRange(batch * tiles, 2, (from, to) -> {
+            float[] mean = new float[span], inv = new float[span], row = new float[span];
             for (int task = from; task < to; task++) {
-                int b = task / blocks, t0 = (task % blocks) * L;
-                VectorMask<Float> m = VectorGemm.S.indexInRange(t0, len);
+                int b = task / tiles, t0 = (task % tiles) * span, n = Math.min(span, len - t0);
                 long base = (long) b * c * len + t0;
-                FloatVector sum = FloatVector.zero(VectorGemm.S);
+                java.util.Arrays.fill(mean, 0f);
+                java.util.Arrays.fill(inv, 0f);
                 for (int ch = 0; ch < c; ch++) {
-                    sum = sum.add(FloatVector.fromMemorySegment(VectorGemm.S, xs, (base + (long) ch * len) * 4, LE, m));
+                    MemorySegment.copy(xs, F, (base + (long) ch * len) * 4, row, 0, n);
+                    for (int i = 0; i < n; i++) {
+                        mean[i] += row[i];
+                    }
                 }
-                FloatVector mean = sum.div(c);
-                FloatVector sq = FloatVector.zero(VectorGemm.S);
+                for (int i = 0; i < n; i++) {
+                    mean[i] /= c;
+                }
                 for (int ch = 0; ch < c; ch++) {
-                    FloatVector d = FloatVector.fromMemorySegment(VectorGemm.S, xs, (base + (long) ch * len) * 4, LE, m)
-                            .sub(mean);
-                    sq = d.fma(d, sq);
+                    MemorySegment.copy(xs, F, (base + (long) ch * len) * 4, row, 0, n);
+                    for (int i = 0; i < n; i++) {
+                        float d = row[i] - mean[i];
+                        inv[i] += d * d;
+                    }
                 }
-                FloatVector inv = sq.div(c).add(eps).lanewise(VectorOperators.SQRT);
-                inv = FloatVector.broadcast(VectorGemm.S, 1f).div(inv);
+                for (int i = 0; i < n; i++) {
+                    inv[i] = (float) (1.0 / Math.sqrt(inv[i] / c + eps));
+                }
                 for (int ch = 0; ch < c; ch++) {
                     long at = (base + (long) ch * len) * 4;
-                    FloatVector.fromMemorySegment(VectorGemm.S, xs, at, LE, m).sub(mean).mul(inv)
-                            .fma(weight.getFloat(ch), bias.getFloat(ch)).intoMemorySegment(os, at, LE, m);
+                    MemorySegment.copy(xs, F, at, row, 0, n);
+                    float w = weight.getFloat(ch), bb = bias.getFloat(ch);
+                    for (int i = 0; i < n; i++) {
+                        row[i] = (row[i] - mean[i]) * inv[i] * w + bb;
+                    }
+                    MemorySegment.copy(row, 0, os, F, at, n);
                 }
             }
         });

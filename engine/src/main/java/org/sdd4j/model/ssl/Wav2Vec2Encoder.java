@@ -26,6 +26,10 @@ public final class Wav2Vec2Encoder {
     private final Linear projection;
     private final Tensor posWeight;
     private final Tensor[] posFactors;
+    private final java.lang.foreign.Arena weightArena;
+    /** The weight-normalised positional kernel for inference, one buffer recomputed after any training pass. */
+    private Tensor posWeightBuffer;
+    private volatile boolean posWeightValid;
     private final Tensor posBias;
     private final Tensor encoderNormWeight;
     private final Tensor encoderNormBias;
@@ -67,6 +71,7 @@ public final class Wav2Vec2Encoder {
         projNormBias = w.require("layer_norm.bias", c);
         projection = new Linear(w.require("post_extract_proj.weight", d, c), w.require("post_extract_proj.bias", d));
         posFactors = w.positionalConvFactors();
+        weightArena = sd.arena();
         posWeight = posFactors == null ? w.positionalConvWeight() : null;
         posBias = w.require("encoder.pos_conv.0.bias", d);
         encoderNormWeight = w.require("encoder.layer_norm.weight", d);
@@ -144,9 +149,28 @@ public final class Wav2Vec2Encoder {
     /** {@code GELU(conv(x))} with the even kernel's extra last frame removed, as {@code [B, frames, D]}. */
     private Tensor positional(Ops ops, Tensor x) {
         int frames = x.dim(1);
-        // The weight-normalised kernel is recomputed from g and v on every pass (about 1 % of an XLS-R
-        // forward), so gradients reach g and v and a model scored after training sees the updated weights.
-        Tensor weight = posFactors != null ? WeightNorm.apply(ops, posFactors[0], posFactors[1], 2) : posWeight;
+        Tensor weight = posWeight;
+        if (posFactors != null) {
+            if (ops.training() || ops.tape() != null) {
+                // Training recomputes the kernel so gradients reach g and v, and invalidates the inference copy.
+                posWeightValid = false;
+                weight = WeightNorm.apply(ops, posFactors[0], posFactors[1], 2);
+            } else {
+                if (!posWeightValid) {
+                    synchronized (this) {
+                        if (!posWeightValid) {
+                            if (posWeightBuffer == null) {
+                                posWeightBuffer = Tensor.zeros(weightArena, org.sdd4j.tensor.DType.F32,
+                                        posFactors[1].shape());
+                            }
+                            WeightNorm.compute(posFactors[0], posFactors[1], 2, posWeightBuffer);
+                            posWeightValid = true;
+                        }
+                    }
+                }
+                weight = posWeightBuffer;
+            }
+        }
         Tensor conv = ops.conv1d(ops.transpose(x, 1, 2), weight, posBias, 1, config.posConvKernel() / 2,
                 config.posConvGroups());
         if (conv.dim(2) > frames) {
