@@ -112,16 +112,8 @@ public class CpuBackend implements Backend {
             for (int task = from; task < to; task++) {
                 int t0 = (task % tiles) * TILE, g = (task / tiles) % groups, b = task / tiles / groups;
                 int nt = Math.min(TILE, lout - t0);
-                for (int ci = 0; ci < cpg; ci++) {
-                    long xo = ((long) b * cin + (long) g * cpg + ci) * len;
-                    for (int q = 0; q < kw; q++) {
-                        int row = (ci * kw + q) * nt;
-                        for (int t = 0; t < nt; t++) {
-                            int pos = (t0 + t) * stride - padding + q;
-                            col[row + t] = pos >= 0 && pos < len ? xs.getAtIndex(F, xo + pos) : 0f;
-                        }
-                    }
-                }
+                Im2col.tile(xs, ((long) b * cin + (long) g * cpg) * len, cpg, 1, len, 1, kw, 0, t0, nt, 1, stride, 0,
+                        padding, col);
                 VectorGemm.gemm(ws, (long) g * coutPg * kk, kk, col, nt, os,
                         ((long) b * cout + (long) g * coutPg) * lout + t0, lout, bs, (long) g * coutPg, coutPg, nt,
                         kk, false);
@@ -147,24 +139,8 @@ public class CpuBackend implements Backend {
                 int tw = task % tilesW, oy = (task / tilesW) % hout, g = (task / tilesW / hout) % groups;
                 int b = task / tilesW / hout / groups;
                 int x0 = tw * TILE, nt = Math.min(TILE, wout - x0);
-                for (int ci = 0; ci < cpg; ci++) {
-                    long xo = ((long) b * cin + (long) g * cpg + ci) * h;
-                    for (int ky = 0; ky < kh; ky++) {
-                        int iy = oy * strideH - padH + ky;
-                        for (int kx = 0; kx < kw; kx++) {
-                            int row = ((ci * kh + ky) * kw + kx) * nt;
-                            if (iy < 0 || iy >= h) {
-                                java.util.Arrays.fill(col, row, row + nt, 0f);
-                                continue;
-                            }
-                            long xr = (xo + iy) * wd;
-                            for (int t = 0; t < nt; t++) {
-                                int ix = (x0 + t) * strideW - padW + kx;
-                                col[row + t] = ix >= 0 && ix < wd ? xs.getAtIndex(F, xr + ix) : 0f;
-                            }
-                        }
-                    }
-                }
+                Im2col.tile(xs, ((long) b * cin + (long) g * cpg) * h * wd, cpg, h, wd, kh, kw, oy, x0, nt, strideH,
+                        strideW, padH, padW, col);
                 VectorGemm.gemm(ws, (long) g * coutPg * kk, kk, col, nt, os,
                         ((long) b * cout + (long) g * coutPg) * plane + (long) oy * wout + x0, (int) plane, bs,
                         (long) g * coutPg, coutPg, nt, kk, false);

@@ -10,6 +10,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import org.sdd4j.backend.cpu.ConvBackward;
 import org.sdd4j.backend.cpu.ConvGeometry;
 import org.sdd4j.backend.cpu.CpuBackend;
+import org.sdd4j.backend.cpu.Im2col;
 import org.sdd4j.backend.cpu.Parallel.RangeBody;
 import org.sdd4j.nativelib.LoadedLibrary;
 import org.sdd4j.nativelib.dnnl.dnnl_h;
@@ -158,20 +159,8 @@ public final class DnnlBackend extends CpuBackend {
                     int tw = task % tilesW, oy = (task / tilesW) % hout, g = (task / tilesW / hout) % groups;
                     int b = task / tilesW / hout / groups;
                     int x0 = tw * tile, nt = Math.min(tile, wout - x0);
-                    for (int ci = 0; ci < cpg; ci++) {
-                        long xo = ((long) b * cin + (long) g * cpg + ci) * h;
-                        for (int ky = 0; ky < kh; ky++) {
-                            int iy = oy * strideH - padH + ky;
-                            for (int kx = 0; kx < kw; kx++) {
-                                int row = ((ci * kh + ky) * kw + kx) * nt;
-                                if (iy < 0 || iy >= h) {
-                                    Arrays.fill(colArray, row, row + nt, 0f);
-                                } else {
-                                    im2colRow(xs, (xo + iy) * wd, wd, x0, nt, strideW, kx - padW, colArray, row);
-                                }
-                            }
-                        }
-                    }
+                    Im2col.tile(xs, ((long) b * cin + (long) g * cpg) * h * wd, cpg, h, wd, kh, kw, oy, x0, nt,
+                            strideH, strideW, padH, padW, colArray);
                     MemorySegment.copy(colArray, 0, col, F, 0, kk * nt);
                     long o0 = ((long) b * cout + (long) g * coutPg) * plane + (long) oy * wout + x0;
                     MemorySegment c = os.asSlice(o0 * Float.BYTES);
@@ -191,30 +180,6 @@ public final class DnnlBackend extends CpuBackend {
             body.run(0, tasks);
         } else {
             parallel.forRange(tasks, 1, body);
-        }
-    }
-
-    /**
-     * One im2col row: {@code col[at + t] = x[xRow + (x0 + t) * stride + shift]}, zero outside
-     * {@code [0, width)}. With stride 1 the in-range part is one contiguous block, copied in bulk.
-     */
-    private static void im2colRow(MemorySegment xs, long xRow, int width, int x0, int nt, int stride, int shift,
-                                  float[] col, int at) {
-        if (stride == 1) {
-            int first = x0 + shift;
-            int lo = Math.max(0, -first), hi = Math.min(nt, width - first);
-            if (hi <= lo) {
-                Arrays.fill(col, at, at + nt, 0f);
-                return;
-            }
-            Arrays.fill(col, at, at + lo, 0f);
-            MemorySegment.copy(xs, F, (xRow + first + lo) * Float.BYTES, col, at + lo, hi - lo);
-            Arrays.fill(col, at + hi, at + nt, 0f);
-            return;
-        }
-        for (int t = 0; t < nt; t++) {
-            int ix = (x0 + t) * stride + shift;
-            col[at + t] = ix >= 0 && ix < width ? xs.getAtIndex(F, xRow + ix) : 0f;
         }
     }
 
@@ -306,20 +271,8 @@ public final class DnnlBackend extends CpuBackend {
 
             @Override
             public void weightGradient(int b, int g, int oy, int x0, int nt, MemorySegment target, long off) {
-                for (int ci = 0; ci < cpg; ci++) {
-                    for (int ky = 0; ky < c.kh(); ky++) {
-                        int iy = oy * c.strideH() - c.padH() + ky;
-                        for (int kx = 0; kx < c.kw(); kx++) {
-                            int row = ((ci * c.kh() + ky) * c.kw() + kx) * nt;
-                            if (iy < 0 || iy >= c.h()) {
-                                Arrays.fill(colArray, row, row + nt, 0f);
-                            } else {
-                                im2colRow(xs, c.inputRow(b, g, ci, iy), c.w(), x0, nt, c.strideW(), kx - c.padW(),
-                                        colArray, row);
-                            }
-                        }
-                    }
-                }
+                Im2col.tile(xs, c.inputRow(b, g, 0, 0), cpg, c.h(), c.w(), c.kh(), c.kw(), oy, x0, nt, c.strideH(),
+                        c.strideW(), c.padH(), c.padW(), colArray);
                 MemorySegment.copy(colArray, 0, col, F, 0, kk * nt);
                 MemorySegment dwView = MemorySegment.ofAddress(target.address()).reinterpret(target.byteSize());
                 sgemm(false, true, coutPg, kk, nt, gs.asSlice(c.outputOffset(b, g, oy, x0) * Float.BYTES), plane, col,
