@@ -219,9 +219,9 @@ public final class CudaLibraries {
         List<LoadedLibrary> loaded = new ArrayList<>();
         if (!located.missing().isEmpty()) {
             String kernel = Files.isDirectory(Path.of("/proc/driver/nvidia")) ? ""
-                    : " (and no NVIDIA kernel driver is loaded: /proc/driver/nvidia does not exist, so no GPU is"
-                    + " usable from this machine or container)";
-            return CudaAvailability.unusable(located.missingReport() + kernel, loaded, List.of());
+                    : "no NVIDIA kernel driver is loaded (/proc/driver/nvidia does not exist), so no GPU is usable"
+                    + " from this machine or container. ";
+            return CudaAvailability.unusable(kernel + located.missingReport(), loaded, List.of());
         }
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment intOut = arena.allocate(ValueLayout.JAVA_INT);

@@ -80,9 +80,10 @@ class CudaLibrariesTest {
                 "a libcuda.so.1 exists here (" + located.found() + ") although no kernel driver is loaded");
         CudaAvailability a = CudaLibraries.probe();
         assertFalse(a.usable());
-        assertTrue(a.reason().startsWith("the CUDA driver library (libcuda.so.1) not found: install the NVIDIA driver"),
+        assertTrue(a.reason().startsWith("no NVIDIA kernel driver is loaded (/proc/driver/nvidia does not exist)"),
                 a.reason());
-        assertTrue(a.reason().contains("/proc/driver/nvidia does not exist"), a.reason());
+        assertTrue(a.reason().contains("the CUDA driver library (libcuda.so.1) not found: install the NVIDIA driver"),
+                a.reason());
         assertTrue(a.reason().contains("/usr/lib/x86_64-linux-gnu (system)"), a.reason());
         assertTrue(a.describe().startsWith("not usable: "), a.describe());
         assertSame(a, CudaLibraries.probe(), "probed once per process");
