@@ -2,7 +2,7 @@
 # Regenerates the jextract FFM bindings committed under native-bindings/src/main/java.
 #
 # Usage: JEXTRACT=/path/to/bin/jextract tools/jextract/generate-bindings.sh [target...]
-#   targets: dnnl gomp   (default: all of them)
+#   targets: dnnl gomp cuda cublaslt cudnn   (default: all of them)
 #
 # jextract is not on any registry we use: build it from its public sources (JDK 22+, libclang) and point
 # JEXTRACT at its launcher. Header locations can be overridden:
@@ -118,20 +118,156 @@ generate_gomp() {
 }
 
 # ---------------------------------------------------------------------------------------------------
-# CUDA runtime, cuBLASLt, cuDNN: to be added as generate_cuda / generate_cublaslt / generate_cudnn,
-# each following the pattern above (a symbol list + run_jextract into org.sdd4j.nativelib.<name>),
-# with headers unpacked from the nvidia_* wheels in /opt/pypi-more/files (cuda_runtime_api.h from
-# nvidia_cuda_runtime, cublasLt.h from nvidia_cublas, cudnn_graph.h / cudnn_ops.h from
-# nvidia_cudnn_cu13), and the targets added to the list below.
+# NVIDIA GPU libraries. sdd4j drives the GPU through the CUDA *driver* API (libcuda.so.1), not the
+# runtime API (libcudart): the driver library is present wherever a GPU works at all; our kernels come as
+# a fatbin that only the driver's module API (cuModuleLoadData, cuLaunchKernel with an argument array)
+# can load and launch from Java (the runtime's <<<>>> launches need nvcc-generated host stubs); and
+# neither cuBLASLt 13 nor cuDNN 9 links against libcudart (readelf -d shows no NEEDED entry), so no
+# runtime library has to be found and version-matched. The driver's primary context is the one the
+# runtime inside cuBLASLt/cuDNN uses, so all three share device memory and streams.
+#
+# Header locations (override with the variables):
+#   CUDA_INCLUDE    directory with cuda.h and library_types.h. Default: $CUDA_HOME/include,
+#                   else /usr/local/cuda/include.
+#   CUBLAS_INCLUDE  directory with cublasLt.h (the nvidia_cublas wheel: nvidia/cu13/include).
+#   CUDNN_INCLUDE   directory with cudnn_cnn.h (the nvidia_cudnn_cu13 wheel: nvidia/cudnn/include).
+#   NVIDIA_WHEELS   where to find nvidia_cublas-*.whl / nvidia_cudnn_cu13-*.whl when the two above are
+#                   not set (default /opt/pypi-more/files); their include/ folders are unpacked into a
+#                   temporary directory.
 # ---------------------------------------------------------------------------------------------------
+cuda_include() {
+  local inc="${CUDA_INCLUDE:-${CUDA_HOME:-/usr/local/cuda}/include}"
+  [ -f "$inc/cuda.h" ] || { echo "no cuda.h under $inc (set CUDA_INCLUDE or CUDA_HOME)" >&2; exit 1; }
+  printf '%s' "$inc"
+}
 
-all_targets=(dnnl gomp)
+# Unpacks the include/ folder of the newest wheel matching $1 and prints the directory holding header $2.
+wheel_include() {
+  local pattern="$1" header="$2" wheels="${NVIDIA_WHEELS:-/opt/pypi-more/files}"
+  local wheel
+  wheel="$(ls "$wheels"/$pattern 2>/dev/null | sort -V | tail -1)"
+  [ -n "$wheel" ] || { echo "no $pattern in $wheels (set NVIDIA_WHEELS or the *_INCLUDE variable)" >&2; exit 1; }
+  unzip -q -o "$wheel" 'nvidia/*/include/*' -d "$work/wheels" >&2
+  local found
+  found="$(find "$work/wheels" -name "$header" -path '*/include/*' | head -1)"
+  [ -n "$found" ] || { echo "no $header in $wheel" >&2; exit 1; }
+  dirname "$found"
+}
+
+# CUDA driver API: device discovery, the primary context, memory, streams, modules and launches.
+generate_cuda() {
+  local inc
+  inc="$(cuda_include)"
+  local functions=(
+    cuInit cuDriverGetVersion cuGetErrorName cuGetErrorString
+    cuDeviceGetCount cuDeviceGet cuDeviceGetName cuDeviceGetAttribute cuDeviceTotalMem_v2
+    cuDevicePrimaryCtxRetain cuDevicePrimaryCtxRelease_v2 cuCtxSetCurrent cuCtxSynchronize
+    cuMemGetInfo_v2 cuMemAlloc_v2 cuMemFree_v2
+    cuMemcpyHtoD_v2 cuMemcpyDtoH_v2 cuMemcpyDtoD_v2
+    cuMemcpyHtoDAsync_v2 cuMemcpyDtoHAsync_v2 cuMemcpyDtoDAsync_v2 cuMemsetD32Async
+    cuStreamCreate cuStreamSynchronize cuStreamDestroy_v2
+    cuModuleLoadData cuModuleGetFunction cuModuleUnload cuLaunchKernel
+  )
+  local constants=(
+    CUDA_SUCCESS CUDA_ERROR_NO_DEVICE CUDA_ERROR_STUB_LIBRARY
+    CUDA_ERROR_NOT_INITIALIZED CUDA_ERROR_OUT_OF_MEMORY CUDA_ERROR_NO_BINARY_FOR_GPU
+    CUDA_ERROR_UNSUPPORTED_PTX_VERSION CUDA_ERROR_SYSTEM_DRIVER_MISMATCH
+    CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR
+    CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT CU_DEVICE_ATTRIBUTE_MAX_THREADS_PER_BLOCK
+    CU_STREAM_NON_BLOCKING CUDA_VERSION
+  )
+  {
+    printf -- '-I\n%s\n' "$inc"
+    printf -- '--header-class-name\ncuda_h\n'
+    includes function "${functions[@]}"
+    includes constant "${constants[@]}"
+  } > "$work/cuda.args"
+  run_jextract org.sdd4j.nativelib.cuda "$inc/cuda.h" "$work/cuda.args"
+}
+
+# cuBLASLt: float32 (and TF32) matrix products with a bias epilogue, strided batches.
+generate_cublaslt() {
+  local cuda inc
+  cuda="$(cuda_include)"
+  inc="${CUBLAS_INCLUDE:-$(wheel_include 'nvidia_cublas-*.whl' cublasLt.h)}"
+  local functions=(
+    cublasLtGetVersion cublasLtGetCudartVersion cublasLtGetStatusName cublasLtGetStatusString
+    cublasLtCreate cublasLtDestroy
+    cublasLtMatmulDescCreate cublasLtMatmulDescDestroy cublasLtMatmulDescSetAttribute
+    cublasLtMatrixLayoutCreate cublasLtMatrixLayoutDestroy cublasLtMatrixLayoutSetAttribute
+    cublasLtMatmulPreferenceCreate cublasLtMatmulPreferenceDestroy cublasLtMatmulPreferenceSetAttribute
+    cublasLtMatmulAlgoGetHeuristic cublasLtMatmul
+  )
+  local constants=(
+    CUBLAS_STATUS_SUCCESS CUBLAS_STATUS_NOT_SUPPORTED
+    CUBLAS_COMPUTE_32F CUBLAS_COMPUTE_32F_FAST_TF32 CUDA_R_32F CUDA_R_16BF
+    CUBLAS_OP_N CUBLAS_OP_T
+    CUBLASLT_MATMUL_DESC_TRANSA CUBLASLT_MATMUL_DESC_TRANSB CUBLASLT_MATMUL_DESC_EPILOGUE
+    CUBLASLT_MATMUL_DESC_BIAS_POINTER CUBLASLT_MATMUL_DESC_BIAS_DATA_TYPE
+    CUBLASLT_EPILOGUE_DEFAULT CUBLASLT_EPILOGUE_BIAS CUBLASLT_EPILOGUE_BGRADB
+    CUBLASLT_MATRIX_LAYOUT_BATCH_COUNT CUBLASLT_MATRIX_LAYOUT_STRIDED_BATCH_OFFSET
+    CUBLASLT_MATMUL_PREF_MAX_WORKSPACE_BYTES
+  )
+  local structs=(cublasLtMatmulAlgo_t cublasLtMatmulHeuristicResult_t)
+  {
+    printf -- '-I\n%s\n-I\n%s\n' "$inc" "$cuda"
+    printf -- '--header-class-name\ncublasLt_h\n'
+    includes function "${functions[@]}"
+    includes constant "${constants[@]}"
+    includes typedef "${structs[@]}"
+  } > "$work/cublaslt.args"
+  run_jextract org.sdd4j.nativelib.cublaslt "$inc/cublasLt.h" "$work/cublaslt.args"
+}
+
+# cuDNN 9 (legacy descriptor API, which 9.x keeps): versions, handles, and the convolution forward and
+# backward passes with algorithm heuristics.
+generate_cudnn() {
+  local cuda inc
+  cuda="$(cuda_include)"
+  inc="${CUDNN_INCLUDE:-$(wheel_include 'nvidia_cudnn_cu13-*.whl' cudnn_cnn.h)}"
+  local functions=(
+    cudnnGetVersion cudnnGetCudartVersion cudnnGetMaxDeviceVersion cudnnGetErrorString
+    cudnnCreate cudnnDestroy cudnnSetStream
+    cudnnCreateTensorDescriptor cudnnSetTensorNdDescriptor cudnnDestroyTensorDescriptor
+    cudnnCreateFilterDescriptor cudnnSetFilterNdDescriptor cudnnDestroyFilterDescriptor
+    cudnnCreateConvolutionDescriptor cudnnSetConvolutionNdDescriptor cudnnSetConvolutionGroupCount
+    cudnnSetConvolutionMathType cudnnDestroyConvolutionDescriptor
+    cudnnGetConvolutionForwardAlgorithm_v7 cudnnGetConvolutionForwardWorkspaceSize cudnnConvolutionForward
+    cudnnGetConvolutionBackwardDataAlgorithm_v7 cudnnGetConvolutionBackwardDataWorkspaceSize
+    cudnnConvolutionBackwardData
+    cudnnGetConvolutionBackwardFilterAlgorithm_v7 cudnnGetConvolutionBackwardFilterWorkspaceSize
+    cudnnConvolutionBackwardFilter cudnnConvolutionBackwardBias
+  )
+  local constants=(
+    CUDNN_STATUS_SUCCESS CUDNN_MAJOR CUDNN_MINOR CUDNN_PATCHLEVEL CUDNN_VERSION
+    CUDNN_DATA_FLOAT CUDNN_TENSOR_NCHW CUDNN_CROSS_CORRELATION
+    CUDNN_DEFAULT_MATH CUDNN_TENSOR_OP_MATH CUDNN_FMA_MATH
+  )
+  # The *Perf_t typedefs name structs that must be included as structs too.
+  local structs=(cudnnConvolutionFwdAlgoPerf_t cudnnConvolutionBwdDataAlgoPerf_t cudnnConvolutionBwdFilterAlgoPerf_t)
+  local struct_tags=(cudnnConvolutionFwdAlgoPerfStruct cudnnConvolutionBwdDataAlgoPerfStruct
+    cudnnConvolutionBwdFilterAlgoPerfStruct)
+  {
+    printf -- '-I\n%s\n-I\n%s\n' "$inc" "$cuda"
+    printf -- '--header-class-name\ncudnn_h\n'
+    includes function "${functions[@]}"
+    includes constant "${constants[@]}"
+    includes typedef "${structs[@]}"
+    includes struct "${struct_tags[@]}"
+  } > "$work/cudnn.args"
+  run_jextract org.sdd4j.nativelib.cudnn "$inc/cudnn_cnn.h" "$work/cudnn.args"
+}
+
+all_targets=(dnnl gomp cuda cublaslt cudnn)
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=("${all_targets[@]}")
 for t in "${targets[@]}"; do
   case "$t" in
     dnnl) generate_dnnl ;;
     gomp) generate_gomp ;;
+    cuda) generate_cuda ;;
+    cublaslt) generate_cublaslt ;;
+    cudnn) generate_cudnn ;;
     *) echo "unknown target '$t' (known: ${all_targets[*]})" >&2; exit 2 ;;
   esac
 done

@@ -6,6 +6,8 @@ import jdk.incubator.vector.FloatVector;
 import org.sdd4j.backend.Backend;
 import org.sdd4j.backend.BackendChoice;
 import org.sdd4j.backend.Backends;
+import org.sdd4j.nativelib.CudaAvailability;
+import org.sdd4j.nativelib.CudaLibraries;
 import org.sdd4j.nativelib.NativeLibraries;
 import org.sdd4j.nativelib.NativeLibraryException;
 import picocli.CommandLine;
@@ -33,9 +35,15 @@ final class InfoCommand implements Callable<Integer> {
         BackendChoice choice = Backends.select(cores);
         try (Backend backend = choice.backend()) {
             out.println(choice.describe().strip());
-            out.println("  (what 'sdd4j score' uses by default; no GPU backend in this build; --threads sets the count,"
+            out.println("  (what 'sdd4j score' uses by default; --threads sets the count,"
                     + " -Dsdd4j.backend=reference|vector|dnnl forces a provider)");
         }
+        // The GPU backend is not selectable yet (CudaBackend covers only part of the ops), but whether it
+        // could run here, and exactly why not, is what a GPU user asks first.
+        CudaAvailability gpu = CudaLibraries.probe();
+        out.println("GPU (CUDA): " + gpu.describe() + (gpu.usable()
+                ? "\n  (the CUDA backend does not cover every op yet: scoring and training run on the CPU backend above)"
+                : "\n  (sdd4j runs on the CPU backend above)"));
         out.println("native libraries:");
         try {
             out.println("  oneDNN:   " + NativeLibraries.dnnl().describe());

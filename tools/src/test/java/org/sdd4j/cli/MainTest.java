@@ -192,6 +192,17 @@ class MainTest {
     }
 
     @Test
+    void infoSaysWhyTheGpuIsNotUsedOnAMachineWithoutTheNvidiaDriver() {
+        org.junit.jupiter.api.Assumptions.assumeFalse(java.nio.file.Files.isDirectory(
+                java.nio.file.Path.of("/proc/driver/nvidia")), "this machine has an NVIDIA kernel driver");
+        Result r = run("info");
+        assertEquals(Main.OK, r.code(), r.err());
+        assertTrue(r.out().contains("GPU (CUDA): not usable: no NVIDIA kernel driver is loaded"), r.out());
+        assertTrue(r.out().contains("the CUDA driver library (libcuda.so.1) not found"), r.out());
+        assertTrue(r.out().contains("sdd4j runs on the CPU backend above"), r.out());
+    }
+
+    @Test
     void modelsListShowsTheCatalogue() {
         Result r = run("models", "list");
         assertEquals(Main.OK, r.code(), r.err());

@@ -1,0 +1,61 @@
+import java.lang.foreign.Arena;
+import java.util.Random;
+
+import org.sdd4j.backend.Activation;
+import org.sdd4j.backend.cuda.CudaBackend;
+import org.sdd4j.backend.cuda.DeviceBuffer;
+import org.sdd4j.nativelib.CudaLibraries;
+import org.sdd4j.tensor.DType;
+import org.sdd4j.tensor.Tensor;
+import org.sdd4j.train.Adam;
+
+/**
+ * Times sdd4j's memory-bound kernels at XLS-R sizes and prints the achieved bandwidth (bytes each kernel
+ * must move once, over its median time): the number to compare with the device's copy bandwidth.
+ */
+public final class GpuKernelBench {
+    private static final int WARMUP = 5, ITERS = 50;
+
+    public static void main(String[] args) {
+        System.out.println(CudaLibraries.probe().describe());
+        try (CudaBackend gpu = new CudaBackend(); Arena arena = Arena.ofConfined()) {
+            int rows = 8 * 201, d = 1024; // batch 8 of 4 s audio at 50 frames/s, XLS-R 300M width
+            long n = (long) rows * d;
+            Tensor host = Tensor.zeros(arena, DType.F32, rows, d);
+            Random r = new Random(1);
+            for (long i = 0; i < n; i++) {
+                host.setFloat(i, (float) r.nextGaussian());
+            }
+            DeviceBuffer x = gpu.upload(host), y = gpu.zeros(n), dy = gpu.upload(host), dx = gpu.zeros(n);
+            DeviceBuffer w = gpu.upload(host.reshape(rows * d).slice0(0, d)), b = gpu.zeros(d);
+            DeviceBuffer dw = gpu.zeros(d), db = gpu.zeros(d), m = gpu.zeros(n), v = gpu.zeros(n);
+            System.out.printf("%-28s %10s %10s%n", "kernel [" + rows + " x " + d + "]", "median us", "GB/s");
+            time(gpu, "gelu forward", 8 * n, () -> gpu.activation(Activation.GELU, x, y, n));
+            time(gpu, "gelu backward", 16 * n, () -> gpu.activationBackward(Activation.GELU, x, y, dy, dx, n));
+            time(gpu, "softmax forward", 8 * n, () -> gpu.softmax(x, y, rows, d));
+            time(gpu, "softmax backward", 16 * n, () -> gpu.softmaxBackward(y, dy, dx, rows, d));
+            time(gpu, "layer norm forward", 8 * n, () -> gpu.layerNorm(x, w, b, y, rows, d, 1e-5f));
+            time(gpu, "layer norm backward", 16 * n,
+                    () -> gpu.layerNormBackward(x, w, dy, dx, dw, db, rows, d, 1e-5f));
+            time(gpu, "adamw step", 28 * n,
+                    () -> gpu.adamStep(x, dy, m, v, n, Adam.Config.adamW(1e-6, 0.01), 1e-6, 1));
+        }
+    }
+
+    private static void time(CudaBackend gpu, String name, long bytes, Runnable op) {
+        for (int i = 0; i < WARMUP; i++) {
+            op.run();
+        }
+        gpu.context().synchronize();
+        long[] ns = new long[ITERS];
+        for (int i = 0; i < ITERS; i++) {
+            long t0 = System.nanoTime();
+            op.run();
+            gpu.context().synchronize();
+            ns[i] = System.nanoTime() - t0;
+        }
+        java.util.Arrays.sort(ns);
+        double us = ns[ITERS / 2] / 1e3;
+        System.out.printf("%-28s %10.1f %10.1f%n", name, us, bytes / (us * 1e3));
+    }
+}

@@ -1,0 +1,128 @@
+package org.sdd4j.backend.cuda;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.ArrayDeque;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.TreeMap;
+
+import org.sdd4j.nativelib.CudaException;
+import org.sdd4j.nativelib.cuda.cuda_h;
+
+import static org.sdd4j.nativelib.CudaErrors.check;
+
+/**
+ * A caching allocator for device memory, the GPU counterpart of {@link org.sdd4j.tensor.MemoryPool}:
+ * {@code cuMemAlloc}/{@code cuMemFree} synchronise the device and cost tens of microseconds, so blocks given
+ * back are kept, by size, and handed out again. Sizes are rounded up to 512 bytes below 1 MiB and to 2 MiB
+ * above, and a request takes a cached block of at most twice its rounded size. When the device runs out of
+ * memory the cache is freed and the allocation retried once.
+ *
+ * <p>Blocks are reused in stream order: a block given back while kernels on the (single) stream still use
+ * it can be handed out only to work queued after them on the same stream.
+ */
+public final class DeviceMemory implements AutoCloseable {
+    private static final long SMALL = 1L << 20;
+
+    private final CudaContext context;
+    private final TreeMap<Long, ArrayDeque<Long>> free = new TreeMap<>();
+    private final Map<Long, Long> sizes = new HashMap<>();
+    private long cachedBytes;
+    private long liveBytes;
+
+    public DeviceMemory(CudaContext context) {
+        this.context = context;
+    }
+
+    /** Block size for a request: 512-byte steps below 1 MiB, 2 MiB steps above. */
+    static long rounded(long bytes) {
+        long step = bytes < SMALL ? 512 : 2L << 20;
+        return Math.max(step, (bytes + step - 1) / step * step);
+    }
+
+    /** A block of at least {@code bytes}, from the cache when one fits. */
+    public synchronized DeviceBuffer take(long bytes) {
+        long size = rounded(bytes);
+        Map.Entry<Long, ArrayDeque<Long>> e = free.ceilingEntry(size);
+        if (e != null && e.getKey() <= 2 * size) {
+            long address = e.getValue().pop();
+            if (e.getValue().isEmpty()) {
+                free.remove(e.getKey());
+            }
+            cachedBytes -= e.getKey();
+            liveBytes += e.getKey();
+            return new DeviceBuffer(address, e.getKey());
+        }
+        long address;
+        try {
+            address = allocate(size);
+        } catch (CudaException oom) {
+            if (oom.code() != cuda_h.CUDA_ERROR_OUT_OF_MEMORY()) {
+                throw oom;
+            }
+            releaseCache();
+            address = allocate(size);
+        }
+        sizes.put(address, size);
+        liveBytes += size;
+        return new DeviceBuffer(address, size);
+    }
+
+    /** Returns a block to the cache. */
+    public synchronized void give(DeviceBuffer block) {
+        Long size = sizes.get(block.address());
+        if (size == null || size != block.bytes()) {
+            throw new IllegalArgumentException("device block " + Long.toHexString(block.address())
+                    + " was not handed out by this allocator");
+        }
+        free.computeIfAbsent(size, k -> new ArrayDeque<>()).push(block.address());
+        cachedBytes += size;
+        liveBytes -= size;
+    }
+
+    /** Bytes handed out and not yet given back. */
+    public synchronized long liveBytes() {
+        return liveBytes;
+    }
+
+    /** Bytes held in the cache for reuse. */
+    public synchronized long cachedBytes() {
+        return cachedBytes;
+    }
+
+    /** Frees every cached block back to the driver. */
+    public synchronized void releaseCache() {
+        context.makeCurrent();
+        context.synchronize();
+        for (ArrayDeque<Long> blocks : free.values()) {
+            for (long address : blocks) {
+                check(cuda_h.cuMemFree_v2(address), "cuMemFree");
+                sizes.remove(address);
+            }
+        }
+        free.clear();
+        cachedBytes = 0;
+    }
+
+    private long allocate(long size) {
+        context.makeCurrent();
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment out = arena.allocate(ValueLayout.JAVA_LONG);
+            check(cuda_h.cuMemAlloc_v2(out, size), "cuMemAlloc(" + size + " bytes)");
+            return out.get(ValueLayout.JAVA_LONG, 0);
+        }
+    }
+
+    /** Frees the cache; blocks still handed out are freed too (their owners must be done with them). */
+    @Override
+    public synchronized void close() {
+        releaseCache();
+        for (long address : sizes.keySet()) {
+            check(cuda_h.cuMemFree_v2(address), "cuMemFree");
+        }
+        sizes.clear();
+        liveBytes = 0;
+    }
+}

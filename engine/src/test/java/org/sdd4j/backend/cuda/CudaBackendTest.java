@@ -1,0 +1,263 @@
+package org.sdd4j.backend.cuda;
+
+import java.lang.foreign.Arena;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Random;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.sdd4j.backend.Activation;
+import org.sdd4j.backend.ReferenceBackend;
+import org.sdd4j.checkpoint.StateDict;
+import org.sdd4j.nativelib.CudaAvailability;
+import org.sdd4j.nativelib.CudaLibraries;
+import org.sdd4j.tensor.DType;
+import org.sdd4j.tensor.Tensor;
+import org.sdd4j.train.Adam;
+import org.sdd4j.train.Parameters;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/**
+ * Each kernel family against {@link ReferenceBackend} (or, for GRPO, which has no CPU op yet, a plain
+ * double-precision definition here; for Adam, {@link Adam} itself, bit for bit) on fresh random inputs,
+ * with outputs poisoned first so an unwritten element fails. Skipped, with the reason, without a usable GPU.
+ */
+class CudaBackendTest {
+    private static CudaBackend gpu;
+    private final ReferenceBackend ref = new ReferenceBackend();
+    private final Random random = new Random(System.nanoTime());
+    private final Arena arena = Arena.ofShared();
+
+    @BeforeAll
+    static void openGpu() {
+        if (CudaLibraries.probe().usable()) {
+            gpu = new CudaBackend();
+        }
+    }
+
+    /** Per test rather than in @BeforeAll, so that the report lists each skipped test with the reason. */
+    @BeforeEach
+    void requireGpu() {
+        CudaAvailability a = CudaLibraries.probe();
+        Assumptions.assumeTrue(a.usable(), "GPU test skipped: " + a.reason());
+    }
+
+    @AfterAll
+    static void closeGpu() {
+        if (gpu != null) {
+            gpu.close();
+        }
+    }
+
+    private Tensor randn(float scale, int... shape) {
+        Tensor t = Tensor.zeros(arena, DType.F32, shape);
+        for (long i = 0; i < t.numel(); i++) {
+            t.setFloat(i, (float) (random.nextGaussian() * scale));
+        }
+        return t;
+    }
+
+    /** A device buffer filled with NaN, so that an element the kernel forgets to write fails the comparison. */
+    private DeviceBuffer poisoned(long count) {
+        DeviceBuffer b = gpu.memory().take(count * 4);
+        gpu.context().fill32(b.address(), Float.floatToRawIntBits(Float.NaN), count);
+        return b;
+    }
+
+    private Tensor download(DeviceBuffer b, int... shape) {
+        Tensor t = Tensor.zeros(arena, DType.F32, shape);
+        gpu.download(b, t);
+        return t;
+    }
+
+    /** ||a - b|| / ||b||, NaN-failing. */
+    private static void assertClose(Tensor expected, Tensor actual, double tolerance, String what) {
+        double num = 0, den = 0;
+        for (long i = 0; i < expected.numel(); i++) {
+            double e = expected.getFloat(i), a = actual.getFloat(i);
+            assertFalse(Double.isNaN(a), what + ": NaN at " + i);
+            num += (a - e) * (a - e);
+            den += e * e;
+        }
+        double rel = Math.sqrt(num / Math.max(den, 1e-30));
+        assertTrue(rel < tolerance, what + ": relative error " + rel + " >= " + tolerance);
+    }
+
+    @Test
+    void activationsForwardAndBackward() {
+        for (Activation f : Activation.values()) {
+            int n = 100_003;
+            Tensor x = randn(3f, n), dy = randn(1f, n), dx0 = randn(1f, n);
+            Tensor y = Tensor.zeros(arena, DType.F32, n), dx = Tensor.zeros(arena, DType.F32, n);
+            dx.copyFrom(dx0);
+            ref.activation(f, x, y);
+            ref.activationBackward(f, x, y, dy, dx);
+            DeviceBuffer gx = gpu.upload(x), gy = poisoned(n), gdy = gpu.upload(dy), gdx = gpu.upload(dx0);
+            gpu.activation(f, gx, gy, n);
+            gpu.activationBackward(f, gx, gy, gdy, gdx, n);
+            assertClose(y, download(gy, n), 1e-6, f + " forward");
+            assertClose(dx, download(gdx, n), 1e-5, f + " backward");
+            for (DeviceBuffer b : new DeviceBuffer[] {gx, gy, gdy, gdx}) {
+                gpu.free(b);
+            }
+        }
+    }
+
+    @Test
+    void softmaxForwardAndBackward() {
+        int rows = 37, d = 1000;
+        Tensor x = randn(4f, rows, d), dy = randn(1f, rows, d);
+        Tensor y = Tensor.zeros(arena, DType.F32, rows, d), dx = randn(1f, rows, d);
+        DeviceBuffer gx = gpu.upload(x), gy = poisoned((long) rows * d), gdy = gpu.upload(dy), gdx = gpu.upload(dx);
+        ref.softmax(x, y);
+        ref.softmaxBackward(y, dy, dx);
+        gpu.softmax(gx, gy, rows, d);
+        gpu.softmaxBackward(gy, gdy, gdx, rows, d);
+        assertClose(y, download(gy, rows, d), 1e-5, "softmax");
+        assertClose(dx, download(gdx, rows, d), 1e-5, "softmax backward");
+    }
+
+    @Test
+    void layerNormForwardAndBackwardWithAndWithoutAffine() {
+        int rows = 50, d = 768;
+        for (boolean affine : new boolean[] {true, false}) {
+            Tensor x = randn(2f, rows, d), w = affine ? randn(1f, d) : null, b = affine ? randn(1f, d) : null;
+            Tensor dy = randn(1f, rows, d), y = Tensor.zeros(arena, DType.F32, rows, d);
+            Tensor dx = randn(1f, rows, d), dw = randn(1f, d), db = randn(1f, d);
+            DeviceBuffer gx = gpu.upload(x), gw = affine ? gpu.upload(w) : null, gb = affine ? gpu.upload(b) : null;
+            DeviceBuffer gy = poisoned((long) rows * d), gdy = gpu.upload(dy), gdx = gpu.upload(dx);
+            DeviceBuffer gdw = gpu.upload(dw), gdb = gpu.upload(db);
+            ref.layerNorm(x, w, b, 1e-5f, y);
+            ref.layerNormBackward(x, w, 1e-5f, dy, dx, dw, db);
+            gpu.layerNorm(gx, gw, gb, gy, rows, d, 1e-5f);
+            gpu.layerNormBackward(gx, gw, gdy, gdx, gdw, gdb, rows, d, 1e-5f);
+            assertClose(y, download(gy, rows, d), 1e-5, "layer norm affine=" + affine);
+            assertClose(dx, download(gdx, rows, d), 1e-4, "layer norm dx affine=" + affine);
+            assertClose(dw, download(gdw, d), 1e-4, "layer norm dweight affine=" + affine);
+            assertClose(db, download(gdb, d), 1e-4, "layer norm dbias affine=" + affine);
+        }
+    }
+
+    @Test
+    void groupNormForwardAndBackward() {
+        int batch = 3, c = 12, len = 333, groups = 4;
+        Tensor x = randn(2f, batch, c, len), w = randn(1f, c), b = randn(1f, c), dy = randn(1f, batch, c, len);
+        Tensor y = Tensor.zeros(arena, DType.F32, batch, c, len), dx = randn(1f, batch, c, len);
+        Tensor dw = randn(1f, c), db = randn(1f, c);
+        DeviceBuffer gx = gpu.upload(x), gw = gpu.upload(w), gb = gpu.upload(b), gy = poisoned(x.numel());
+        DeviceBuffer gdy = gpu.upload(dy), gdx = gpu.upload(dx), gdw = gpu.upload(dw), gdb = gpu.upload(db);
+        ref.groupNorm(x, groups, w, b, 1e-5f, y);
+        ref.groupNormBackward(x, groups, w, 1e-5f, dy, dx, dw, db);
+        gpu.groupNorm(gx, groups, gw, gb, gy, batch, c, len, 1e-5f);
+        gpu.groupNormBackward(gx, groups, gw, gdy, gdx, gdw, gdb, batch, c, len, 1e-5f);
+        assertClose(y, download(gy, batch, c, len), 1e-5, "group norm");
+        assertClose(dx, download(gdx, batch, c, len), 1e-4, "group norm dx");
+        assertClose(dw, download(gdw, c), 1e-4, "group norm dweight");
+        assertClose(db, download(gdb, c), 1e-4, "group norm dbias");
+    }
+
+    @Test
+    void weightedCrossEntropyMatchesTheTapedCpuLoss() {
+        int batch = 300, classes = 2;
+        Tensor logits = randn(2f, batch, classes);
+        int[] labels = random.ints(batch, 0, classes).toArray();
+        float[] weights = {0.1f, 0.9f};
+        // CPU: Losses.crossEntropy taped, its gradient read back through the tape.
+        Tensor expectedLoss, expectedGrad;
+        try (org.sdd4j.backend.Ops ops = org.sdd4j.backend.Ops.training(ref, true, null)) {
+            ops.tape().watch(logits);
+            Tensor loss = org.sdd4j.train.Losses.crossEntropy(ops, logits, labels, weights);
+            ops.tape().backward(loss);
+            expectedLoss = Tensor.zeros(arena, DType.F32, 1);
+            expectedLoss.copyFrom(loss);
+            expectedGrad = Tensor.zeros(arena, DType.F32, batch, classes);
+            expectedGrad.copyFrom(ops.tape().grad(logits));
+        }
+        Tensor one = Tensor.zeros(arena, DType.F32, 1);
+        one.setFloat(0, 1f);
+        DeviceBuffer gz = gpu.upload(logits), gl = gpu.upload(labels), gw = gpu.upload(Tensor.of(arena, weights, 2));
+        DeviceBuffer loss = poisoned(1), dloss = gpu.upload(one), dz = gpu.zeros((long) batch * classes);
+        gpu.crossEntropy(gz, gl, gw, loss, batch, classes);
+        gpu.crossEntropyBackward(gz, gl, gw, dloss, dz, batch, classes);
+        assertClose(expectedLoss, download(loss, 1), 1e-5, "cross-entropy");
+        assertClose(expectedGrad, download(dz, batch, classes), 1e-5, "cross-entropy gradient");
+    }
+
+    @Test
+    void grpoLossAndGradientMatchTheirDefinition() {
+        int batch = 14, group = 64, classes = 2, n = batch * group;
+        float eps = 0.2f, beta = 0.04f;
+        Tensor logits = randn(1.5f, batch, classes);
+        int[] actions = random.ints(n, 0, classes).toArray();
+        Tensor old = randn(0.3f, n), refLogp = randn(0.3f, n), adv = randn(1f, n);
+        // Old and reference log-probabilities near the policy's own, so both clip branches occur.
+        double[] dz = new double[batch * classes];
+        double total = 0;
+        for (int b = 0; b < batch; b++) {
+            double m = Math.max(logits.getFloat(2L * b), logits.getFloat(2L * b + 1));
+            double lse = m + Math.log(Math.exp(logits.getFloat(2L * b) - m) + Math.exp(logits.getFloat(2L * b + 1) - m));
+            for (int g = 0; g < group; g++) {
+                int s = b * group + g;
+                double logp = logits.getFloat((long) b * classes + actions[s]) - lse;
+                old.setFloat(s, (float) (logp + old.getFloat(s)));
+                refLogp.setFloat(s, (float) (logp + refLogp.getFloat(s)));
+                double ratio = Math.exp(logp - old.getFloat(s)), a = adv.getFloat(s);
+                double s1 = ratio * a, s2 = Math.min(Math.max(ratio, 1 - eps), 1 + eps) * a;
+                double e = Math.exp(refLogp.getFloat(s) - logp);
+                total += Math.min(s1, s2) - beta * (e - (refLogp.getFloat(s) - logp) - 1);
+                double dobj = (s1 <= s2 ? s1 : 0) - beta * (1 - e);
+                for (int j = 0; j < classes; j++) {
+                    double p = Math.exp(logits.getFloat((long) b * classes + j) - lse);
+                    dz[b * classes + j] += -dobj / n * ((j == actions[s] ? 1 : 0) - p);
+                }
+            }
+        }
+        Tensor expectedLoss = Tensor.of(arena, new float[] {(float) (-total / n)}, 1);
+        Tensor expectedGrad = Tensor.zeros(arena, DType.F32, batch, classes);
+        for (int i = 0; i < dz.length; i++) {
+            expectedGrad.setFloat(i, (float) dz[i]);
+        }
+        DeviceBuffer gz = gpu.upload(logits), ga = gpu.upload(actions), go = gpu.upload(old), gr = gpu.upload(refLogp);
+        DeviceBuffer gadv = gpu.upload(adv), loss = poisoned(1), dloss = gpu.upload(Tensor.of(arena, new float[] {1f}, 1));
+        DeviceBuffer gdz = gpu.zeros((long) batch * classes);
+        gpu.grpoLoss(gz, ga, go, gr, gadv, loss, batch, group, classes, eps, beta);
+        gpu.grpoLossBackward(gz, ga, go, gr, gadv, dloss, gdz, batch, group, classes, eps, beta);
+        assertClose(expectedLoss, download(loss, 1), 1e-4, "GRPO loss");
+        assertClose(expectedGrad, download(gdz, batch, classes), 1e-4, "GRPO gradient");
+    }
+
+    @Test
+    void adamAndAdamWStepsAreBitIdenticalToTheCpuOptimizer() {
+        for (Adam.Config config : new Adam.Config[] {Adam.Config.adam(1e-3, 1e-4), Adam.Config.adamW(1e-3, 0.01)}) {
+            int n = 10_007;
+            Tensor w = randn(1f, n);
+            Map<String, Tensor> map = new LinkedHashMap<>();
+            map.put("w", w);
+            try (Parameters params = Parameters.copyOf(StateDict.of(Path.of("gpu-test"), arena, map), k -> true);
+                 Adam cpu = new Adam(params, config)) {
+                Parameters.Entry e = params.entries().getFirst();
+                DeviceBuffer gp = gpu.upload(e.value()), gm = gpu.zeros(n), gv = gpu.zeros(n);
+                for (int t = 1; t <= 3; t++) {
+                    Tensor g = randn(0.1f, n);
+                    e.grad().copyFrom(g);
+                    DeviceBuffer gg = gpu.upload(g);
+                    cpu.step(1e-3, x -> true);
+                    gpu.adamStep(gp, gg, gm, gv, n, config, 1e-3, t);
+                    gpu.free(gg);
+                }
+                Tensor onGpu = download(gp, n);
+                for (int i = 0; i < n; i++) {
+                    assertEquals(Float.floatToRawIntBits(e.value().getFloat(i)), Float.floatToRawIntBits(onGpu.getFloat(i)),
+                            config.variant() + " parameter " + i + ": cpu " + e.value().getFloat(i) + ", gpu "
+                                    + onGpu.getFloat(i));
+                }
+            }
+        }
+    }
+}

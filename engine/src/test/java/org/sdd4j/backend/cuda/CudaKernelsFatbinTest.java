@@ -1,0 +1,40 @@
+package org.sdd4j.backend.cuda;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/** Checks that need no GPU: the build packaged a fatbin exporting every kernel the engine launches. */
+class CudaKernelsFatbinTest {
+    private static boolean nvccPresent() {
+        String home = System.getenv("CUDA_HOME");
+        return Files.isExecutable(Path.of("/usr/local/cuda/bin/nvcc"))
+                || (home != null && Files.isExecutable(Path.of(home, "bin", "nvcc")));
+    }
+
+    @Test
+    void theBuildPackagedAFatbinWithEveryKernel() {
+        Assumptions.assumeTrue(nvccPresent(), "no nvcc here: the build ships no CUDA kernels (profile cuda-kernels off)");
+        byte[] fatbin = CudaKernels.fatbin();
+        assertTrue(fatbin.length > 10_000, "fatbin of " + fatbin.length + " bytes");
+        // The cubins' symbol tables hold the plain (extern "C") kernel names.
+        String bytes = new String(fatbin, StandardCharsets.ISO_8859_1);
+        for (String name : CudaKernels.NAMES) {
+            assertTrue(bytes.contains(name + "\0"), "kernel " + name + " is not in " + CudaKernels.RESOURCE);
+        }
+    }
+
+    @Test
+    void deviceBlocksRoundTo512BytesThenTo2MiB() {
+        assertEquals(512, DeviceMemory.rounded(1));
+        assertEquals(1024, DeviceMemory.rounded(513));
+        assertEquals(1L << 20, DeviceMemory.rounded((1L << 20) - 1));
+        assertEquals(2L << 20, DeviceMemory.rounded(1L << 20));
+        assertEquals(4L << 20, DeviceMemory.rounded((2L << 20) + 1));
+    }
+}

@@ -1,0 +1,153 @@
+// Layer normalisation (over the last dimension) and group normalisation (of [B, C, L]), forward and
+// backward, with the meaning of org.sdd4j.backend.ReferenceBackend.
+//
+// Statistics are two-pass (mean, then the mean of squared deviations) in float, per row or group.
+// Backward is split in two kernels so that the affine gradients need no atomics and are reproducible:
+// the *_backward_input kernel writes dx and each set's (mean, 1/std) into `stats`, and the
+// *_backward_params kernel reduces dweight and dbias from them.
+//
+// Launch:
+//   layernorm_forward, layernorm_backward_input   grid = rows, block 256
+//   layernorm_backward_params                      grid = ceil(d / 256), block 256 (a thread per column)
+//   groupnorm_forward, groupnorm_backward_input   grid = B * groups, block 256
+//   groupnorm_backward_params                      grid = C, block 256 (a block per channel)
+// Gradients ACCUMULATE (+=); dx, dw, db may be null (not wanted).
+#include "common.cuh"
+
+// Mean and 1/sqrt(var + eps) of n values at x[0], x[stride], ... over the block.
+__device__ __forceinline__ float2 block_moments(const float* x, long long n, float eps) {
+    float s = 0.0f;
+    for (long long i = threadIdx.x; i < n; i += blockDim.x) s += x[i];
+    float mean = block_sum(s) / (float) n;
+    float q = 0.0f;
+    for (long long i = threadIdx.x; i < n; i += blockDim.x) {
+        float c = x[i] - mean;
+        q += c * c;
+    }
+    float var = block_sum(q) / (float) n;
+    return make_float2(mean, rsqrtf(var + eps));
+}
+
+// w == null: no affine at all (bias ignored); w != null, b == null: no bias.
+extern "C" __global__ void layernorm_forward(const float* __restrict__ x, const float* __restrict__ w,
+                                             const float* __restrict__ b, float* y, int rows, int d, float eps) {
+    int r = blockIdx.x;
+    if (r >= rows) return;
+    const float* xr = x + (long long) r * d;
+    float2 st = block_moments(xr, d, eps);
+    for (int i = threadIdx.x; i < d; i += blockDim.x) {
+        float v = (xr[i] - st.x) * st.y;
+        if (w != nullptr) v = v * w[i] + (b != nullptr ? b[i] : 0.0f);
+        y[(long long) r * d + i] = v;
+    }
+}
+
+// dx += inv * (g - mean(g) - xhat * mean(g * xhat)) with g = dy * w; stats[2r] = mean, stats[2r+1] = inv.
+extern "C" __global__ void layernorm_backward_input(const float* __restrict__ x, const float* __restrict__ w,
+                                                    const float* __restrict__ dy, float* dx, float* stats,
+                                                    int rows, int d, float eps) {
+    int r = blockIdx.x;
+    if (r >= rows) return;
+    long long o = (long long) r * d;
+    float2 st = block_moments(x + o, d, eps);
+    float sg = 0.0f, sgx = 0.0f;
+    for (int i = threadIdx.x; i < d; i += blockDim.x) {
+        float g = dy[o + i] * (w != nullptr ? w[i] : 1.0f);
+        sg += g;
+        sgx += g * (x[o + i] - st.x) * st.y;
+    }
+    float mg = block_sum(sg) / (float) d, mgx = block_sum(sgx) / (float) d;
+    if (dx != nullptr) {
+        for (int i = threadIdx.x; i < d; i += blockDim.x) {
+            float g = dy[o + i] * (w != nullptr ? w[i] : 1.0f);
+            float xhat = (x[o + i] - st.x) * st.y;
+            dx[o + i] += st.y * (g - mg - xhat * mgx);
+        }
+    }
+    if (threadIdx.x == 0) {
+        stats[2 * r] = st.x;
+        stats[2 * r + 1] = st.y;
+    }
+}
+
+// dw[j] += sum_r dy[r, j] * xhat[r, j]; db[j] += sum_r dy[r, j]. Coalesced: neighbouring threads, neighbouring columns.
+extern "C" __global__ void layernorm_backward_params(const float* __restrict__ x, const float* __restrict__ dy,
+                                                     const float* __restrict__ stats, float* dw, float* db,
+                                                     int rows, int d) {
+    int j = blockIdx.x * blockDim.x + threadIdx.x;
+    if (j >= d) return;
+    float sw = 0.0f, sb = 0.0f;
+    for (int r = 0; r < rows; r++) {
+        long long i = (long long) r * d + j;
+        sw += dy[i] * (x[i] - stats[2 * r]) * stats[2 * r + 1];
+        sb += dy[i];
+    }
+    if (dw != nullptr) dw[j] += sw;
+    if (db != nullptr) db[j] += sb;
+}
+
+// One block per (batch, group): the group is cpg * len contiguous values.
+extern "C" __global__ void groupnorm_forward(const float* __restrict__ x, const float* __restrict__ w,
+                                             const float* __restrict__ b, float* y, int batch, int channels,
+                                             long long len, int groups, float eps) {
+    int bg = blockIdx.x;
+    if (bg >= batch * groups) return;
+    int cpg = channels / groups, g = bg % groups;
+    long long n = (long long) cpg * len, o = (long long) bg * n;
+    float2 st = block_moments(x + o, n, eps);
+    for (long long i = threadIdx.x; i < n; i += blockDim.x) {
+        int ch = g * cpg + (int) (i / len);
+        y[o + i] = (x[o + i] - st.x) * st.y * w[ch] + b[ch];
+    }
+}
+
+extern "C" __global__ void groupnorm_backward_input(const float* __restrict__ x, const float* __restrict__ w,
+                                                    const float* __restrict__ dy, float* dx, float* stats,
+                                                    int batch, int channels, long long len, int groups, float eps) {
+    int bg = blockIdx.x;
+    if (bg >= batch * groups) return;
+    int cpg = channels / groups, g = bg % groups;
+    long long n = (long long) cpg * len, o = (long long) bg * n;
+    float2 st = block_moments(x + o, n, eps);
+    float sg = 0.0f, sgx = 0.0f;
+    for (long long i = threadIdx.x; i < n; i += blockDim.x) {
+        float gv = dy[o + i] * w[g * cpg + (int) (i / len)];
+        sg += gv;
+        sgx += gv * (x[o + i] - st.x) * st.y;
+    }
+    float mg = block_sum(sg) / (float) n, mgx = block_sum(sgx) / (float) n;
+    if (dx != nullptr) {
+        for (long long i = threadIdx.x; i < n; i += blockDim.x) {
+            float gv = dy[o + i] * w[g * cpg + (int) (i / len)];
+            dx[o + i] += st.y * (gv - mg - (x[o + i] - st.x) * st.y * mgx);
+        }
+    }
+    if (threadIdx.x == 0) {
+        stats[2 * bg] = st.x;
+        stats[2 * bg + 1] = st.y;
+    }
+}
+
+// One block per channel: sums over the batch and the positions of that channel.
+extern "C" __global__ void groupnorm_backward_params(const float* __restrict__ x, const float* __restrict__ dy,
+                                                     const float* __restrict__ stats, float* dw, float* db,
+                                                     int batch, int channels, long long len, int groups) {
+    int ch = blockIdx.x;
+    if (ch >= channels) return;
+    int g = ch / (channels / groups);
+    float sw = 0.0f, sb = 0.0f;
+    for (int b = 0; b < batch; b++) {
+        long long o = ((long long) b * channels + ch) * len;
+        float mean = stats[2 * (b * groups + g)], inv = stats[2 * (b * groups + g) + 1];
+        for (long long t = threadIdx.x; t < len; t += blockDim.x) {
+            sw += dy[o + t] * (x[o + t] - mean) * inv;
+            sb += dy[o + t];
+        }
+    }
+    sw = block_sum(sw);
+    sb = block_sum(sb);
+    if (threadIdx.x == 0) {
+        if (dw != nullptr) dw[ch] += sw;
+        if (db != nullptr) db[ch] += sb;
+    }
+}

@@ -1,0 +1,7 @@
+// The one translation unit nvcc compiles into sdd4j_kernels.fatbin: a fatbin holds one module, so the
+// per-family files are included here rather than linked (no relocatable device code, no nvlink step).
+#include "activations.cu"
+#include "softmax.cu"
+#include "norms.cu"
+#include "loss.cu"
+#include "adamw.cu"
