@@ -15,6 +15,8 @@ import org.sdd4j.model.SpoofModel;
 import org.sdd4j.model.aasist.Aasist;
 import org.sdd4j.model.aasist.AasistConfig;
 import org.sdd4j.model.ssl.AntiDeepfake;
+import org.sdd4j.model.ssl.LayerFusionConfig;
+import org.sdd4j.model.ssl.LayerFusionFfn;
 import org.sdd4j.model.ssl.SslAasist;
 import org.sdd4j.tensor.DType;
 import org.sdd4j.tensor.Tensor;
@@ -29,6 +31,7 @@ import org.sdd4j.zoo.ModelFamily;
  * <ul>
  *   <li>SSL-AASIST: {@code ssl_model.model.*} (the fairseq wav2vec 2.0 encoder) and {@code LL.weight};</li>
  *   <li>AntiDeepfake: {@code m_ssl.model.*} and {@code proj_fc.weight};</li>
+ *   <li>layer fusion: {@code ssl_model.model.*} or {@code m_ssl.model.*}, and {@code fusion.layer_logits};</li>
  *   <li>AASIST / AASIST-L: {@code encoder.0.0.conv1.weight} and {@code GAT_layer_S.*}.</li>
  * </ul>
  */
@@ -65,6 +68,10 @@ public final class ModelLoader {
      * @throws CheckpointException naming the file and a few of its keys when no family matches
      */
     public static ModelFamily detect(StateDict sd) {
+        if (sd.contains(LayerFusionFfn.LAYER_LOGITS)
+                && (hasPrefix(sd, LayerFusionFfn.SSL_PREFIX) || hasPrefix(sd, AntiDeepfake.SSL_PREFIX))) {
+            return ModelFamily.LAYER_FUSION;
+        }
         if (hasPrefix(sd, "ssl_model.model.") && sd.contains("LL.weight")) {
             return ModelFamily.SSL_AASIST;
         }
@@ -77,26 +84,54 @@ public final class ModelLoader {
         List<String> some = sd.keys().stream().limit(6).toList();
         throw new CheckpointException(sd.source(), "not a checkpoint of a detector sdd4j knows: expected the keys of "
                 + "AASIST (encoder.0.0.conv1.weight, GAT_layer_S.*), SSL-AASIST (ssl_model.model.*, LL.weight) or "
-                + "AntiDeepfake (m_ssl.model.*, proj_fc.weight), found " + sd.size() + " tensors starting " + some);
+                + "AntiDeepfake (m_ssl.model.*, proj_fc.weight) or layer fusion (ssl_model.model.*, fusion.layer_logits), found " + sd.size() + " tensors starting " + some);
     }
 
     /**
      * Builds the model of {@code family} from {@code sd}.
      *
-     * @param configFile an architecture file (AASIST only; the SSL families read theirs from the weights)
+     * @param configFile an architecture file: an AASIST .conf or sdd4j JSON, or a layer-fusion config.json (the other
+     *                   SSL families read theirs from the weights); absent, a config.json beside the weights is used
      * @throws CheckpointException      when a tensor is missing or mis-shaped, naming the file and the key
      * @throws IllegalArgumentException when the config file is unreadable or does not fit the family
      */
     public static SpoofModel build(ModelFamily family, StateDict sd, Optional<Path> configFile) {
-        if (family != ModelFamily.AASIST && configFile.isPresent()) {
-            throw new IllegalArgumentException("--config " + configFile.get() + " applies to AASIST checkpoints only; "
+        if (family != ModelFamily.AASIST && family != ModelFamily.LAYER_FUSION && configFile.isPresent()) {
+            throw new IllegalArgumentException("--config " + configFile.get() + " applies to AASIST and layer-fusion"
+                    + " checkpoints only; "
                     + sd.source() + " is a " + family + " checkpoint, whose architecture is read from its weights");
         }
         return switch (family) {
             case AASIST -> new Aasist(sd, aasistConfig(sd, configFile));
             case SSL_AASIST -> new SslAasist(sd);
             case ANTIDEEPFAKE -> new AntiDeepfake(sd);
+            case LAYER_FUSION -> new LayerFusionFfn(sd, layerFusionConfig(sd, configFile));
         };
+    }
+
+    /**
+     * The layer-fusion configuration for {@code sd}: from {@code configFile}, else from the config.json beside the
+     * weights; with neither, EnvSSLAM-FFN's defaults ({@link LayerFusionConfig#DEFAULT}), which fit only weights with
+     * six fusion logits.
+     */
+    public static LayerFusionConfig layerFusionConfig(StateDict sd, Optional<Path> configFile) {
+        Path beside = sd.source() == null ? null : sd.source().toAbsolutePath().resolveSibling("config.json");
+        Path file = configFile.orElse(beside != null && java.nio.file.Files.isRegularFile(beside) ? beside : null);
+        if (file == null) {
+            int k = sd.require(LayerFusionFfn.LAYER_LOGITS).dim(0);
+            if (k != LayerFusionConfig.DEFAULT.layerCount()) {
+                throw new CheckpointException(sd.source(), "layer-fusion weights with " + k + " fusion logits and no"
+                        + " config.json beside them: which hidden states they fuse is not in the weights; pass the"
+                        + " run's config.json (--config)");
+            }
+            return LayerFusionConfig.DEFAULT;
+        }
+        JsonNode root = readJson(file);
+        try {
+            return LayerFusionConfig.fromJson(root, LayerFusionConfig.DEFAULT);
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException("config " + file + ": " + e.getMessage(), e);
+        }
     }
 
     /**
@@ -124,7 +159,7 @@ public final class ModelLoader {
                 + " .conf file (--config)");
     }
 
-    private static AasistConfig readAasistConfig(Path file) {
+    private static JsonNode readJson(Path file) {
         JsonNode root;
         try {
             root = JSON.readTree(file.toFile());
@@ -134,6 +169,11 @@ public final class ModelLoader {
         if (root == null || !root.isObject()) {
             throw new IllegalArgumentException("config " + file + " is not a JSON object");
         }
+        return root;
+    }
+
+    private static AasistConfig readAasistConfig(Path file) {
+        JsonNode root = readJson(file);
         try {
             return AasistConfig.fromJson(root);
         } catch (RuntimeException e) {

@@ -38,6 +38,11 @@ import org.sdd4j.model.SpoofModel;
 import org.sdd4j.model.aasist.Aasist;
 import org.sdd4j.model.aasist.AasistConfig;
 import org.sdd4j.model.aasist.AasistInit;
+import org.sdd4j.model.ssl.AntiDeepfake;
+import org.sdd4j.model.ssl.LayerFusionCheckpoint;
+import org.sdd4j.model.ssl.LayerFusionConfig;
+import org.sdd4j.model.ssl.LayerFusionFfn;
+import org.sdd4j.zoo.ModelFamily;
 import org.sdd4j.tensor.Tensor;
 
 /**
@@ -84,9 +89,11 @@ public final class SftTrainer {
         }
         try (Arena arena = Arena.ofShared(); Backend backend = Backends.cpu(threads);
              StateDict initial = initialWeights(arena);
-             Parameters params = Parameters.copyOf(initial, this::trainable)) {
+             Parameters params = Parameters.copyOf(withNewHead(initial, arena), trainable(initial))) {
             AasistConfig aasist = aasistConfig(initial);
+            LayerFusionConfig fusion = layerFusionConfig(initial);
             SpoofModel model = aasist != null ? new Aasist(params.stateDict(), aasist)
+                    : fusion != null ? new LayerFusionFfn(params.stateDict(), fusion)
                     : ModelLoader.build(ModelLoader.detect(params.stateDict()), params.stateDict(), Optional.empty());
             int crop = cfg.crop() > 0 ? cfg.crop() : model.input().fixedLength();
             if (crop <= 0) {
@@ -96,7 +103,8 @@ public final class SftTrainer {
                     : Adam.Variant.ADAM, cfg.lr(), cfg.beta1(), cfg.beta2(), cfg.eps(), cfg.weightDecay());
             Sampler sampler = cfg.sampler().equals("shuffled") ? Sampler.shuffled(train, cfg.batchSize(), cfg.seed(), true)
                     : Sampler.balanced(train, cfg.batchSize(), cfg.seed());
-            long perEpoch = sampler.batchesPerEpoch();
+            GradientAccumulation accumulation = new GradientAccumulation(cfg.accumulateSteps());
+            long perEpoch = accumulation.stepsPerEpoch(sampler.batchesPerEpoch());
             long total = cfg.maxSteps() > 0 ? Math.min(cfg.maxSteps(), perEpoch * cfg.epochs()) : perEpoch * cfg.epochs();
             LrSchedule schedule = switch (cfg.schedule()) {
                 case "cosine" -> LrSchedule.cosine(cfg.lr(), cfg.lrMin(), total);
@@ -105,8 +113,9 @@ public final class SftTrainer {
                 default -> throw new IllegalArgumentException("unknown schedule '" + cfg.schedule() + "'");
             };
             // The written config records the crop as the model's input length, so scoring matches training.
-            ObjectNode modelConfig = aasist == null ? null : new AasistConfig(aasist.sincFilters(), aasist.filts(),
-                    aasist.firstConv(), aasist.gatDims(), aasist.poolRatios(), aasist.temperatures(), crop).toJson();
+            ObjectNode modelConfig = aasist != null ? new AasistConfig(aasist.sincFilters(), aasist.filts(),
+                    aasist.firstConv(), aasist.gatDims(), aasist.poolRatios(), aasist.temperatures(), crop).toJson()
+                    : fusion != null ? fusion.withInputLength(crop).toJson() : null;
             try (Adam adam = new Adam(params, ac)) {
                 CheckpointStore.State state = new CheckpointStore.State(0, 0, 0);
                 if (latest.isPresent()) {
@@ -133,23 +142,30 @@ public final class SftTrainer {
                                 .mapToLong(a -> a.length).sum();
                         try (Prefetcher pf = new Prefetcher(train, todo, skippedItems, epoch, cfg.seed(), loader,
                                 Math.max(1, cfg.workers()), 2)) {
+                            List<TrainStep.MicroBatch> group = new ArrayList<>();
                             while (pf.hasNext() && stepNo < total && stepNo < stopAfter) {
                                 Batch b = pf.next();
                                 inEpoch++;
                                 for (Batch.Failure f : b.failures()) {
                                     log.printf("skipped %s: %s%n", f.utterance().audio(), f.cause().getMessage());
                                 }
-                                if (b.examples().isEmpty()) {
+                                if (!b.examples().isEmpty()) {
+                                    List<float[]> wav = new ArrayList<>();
+                                    int[] labels = new int[b.examples().size()];
+                                    for (int i = 0; i < labels.length; i++) {
+                                        wav.add(b.examples().get(i).samples());
+                                        labels[i] = b.examples().get(i).utterance().label();
+                                    }
+                                    RandomGenerator dropout = cfg.dropout()
+                                            ? Seeds.forItem(cfg.seed(), epoch, accumulation.dropoutPosition(stepNo, group.size()))
+                                            : null;
+                                    group.add(new TrainStep.MicroBatch(wav, labels, dropout));
+                                }
+                                if (!accumulation.endsStep(inEpoch, batches.size()) || group.isEmpty()) {
                                     continue;
                                 }
-                                List<float[]> wav = new ArrayList<>();
-                                int[] labels = new int[b.examples().size()];
-                                for (int i = 0; i < labels.length; i++) {
-                                    wav.add(b.examples().get(i).samples());
-                                    labels[i] = b.examples().get(i).utterance().label();
-                                }
-                                RandomGenerator dropout = cfg.dropout() ? Seeds.forItem(cfg.seed(), epoch, stepNo) : null;
-                                TrainStep.Result r = step.run(wav, labels, schedule.lr(stepNo), dropout);
+                                TrainStep.Result r = step.run(group, schedule.lr(stepNo));
+                                group.clear();
                                 stepNo++;
                                 ObjectNode line = JSON.createObjectNode().put("type", "step").put("step", stepNo)
                                         .put("epoch", epoch).put("loss", r.loss()).put("lr", r.lr());
@@ -192,8 +208,32 @@ public final class SftTrainer {
         }
     }
 
-    private boolean trainable(String name) {
-        return cfg.freeze().stream().noneMatch(name::startsWith);
+    /**
+     * Which parameters train: all but the configured {@code freeze} prefixes, and never a layer-fusion head's
+     * encoder (its point is a frozen encoder, run untaped).
+     */
+    private java.util.function.Predicate<String> trainable(StateDict initial) {
+        boolean fusion = layerFusionConfig(initial) != null;
+        return name -> cfg.freeze().stream().noneMatch(name::startsWith)
+                && !(fusion && (name.startsWith(LayerFusionFfn.SSL_PREFIX) || name.startsWith(AntiDeepfake.SSL_PREFIX)));
+    }
+
+    /** The layer-fusion configuration when training one: from the config file, or beside the init checkpoint. */
+    private LayerFusionConfig layerFusionConfig(StateDict initial) {
+        if (cfg.init() == null) {
+            return cfg.layerFusion() == null ? null : cfg.layerFusion().fusion();
+        }
+        return ModelLoader.detect(initial) == ModelFamily.LAYER_FUSION
+                ? ModelLoader.layerFusionConfig(initial, Optional.empty()) : null;
+    }
+
+    /** {@code initial}, or, for a new layer-fusion head, the encoder in it and a head drawn from the seed. */
+    private StateDict withNewHead(StateDict initial, Arena arena) {
+        if (cfg.init() != null || cfg.layerFusion() == null) {
+            return initial;
+        }
+        return LayerFusionCheckpoint.create(initial, cfg.layerFusion().fusion(), cfg.layerFusion().hidden(),
+                Seeds.forItem(cfg.seed(), -1, 0), arena);
     }
 
     /** The starting weights: a checkpoint to fine-tune, or fresh AASIST weights from the config. */
@@ -201,15 +241,23 @@ public final class SftTrainer {
         if (cfg.init() != null) {
             return ModelLoader.normalise(Checkpoints.open(cfg.init()));
         }
+        if (cfg.layerFusion() != null) {
+            // The encoder's checkpoint; withNewHead puts a fresh head beside its encoder.
+            return ModelLoader.normalise(Checkpoints.open(cfg.layerFusion().encoder()));
+        }
         if (!cfg.family().equals("aasist") || cfg.modelConfig() == null) {
             throw new IllegalArgumentException(cfg.file() + ": training from scratch needs model.family 'aasist' and"
-                    + " model.config (an AASIST .conf); other families start from model.init");
+                    + " model.config (an AASIST .conf), or model.family 'layer-fusion' and model.encoder; other families"
+                    + " start from model.init");
         }
         AasistConfig c = AasistConfig.fromJson(JSON.readTree(cfg.modelConfig().toFile()));
         return AasistInit.create(c, Seeds.forItem(cfg.seed(), -1, 0), arena);
     }
 
     private AasistConfig aasistConfig(StateDict sd) throws IOException {
+        if (cfg.init() == null && cfg.layerFusion() != null) {
+            return null;
+        }
         if (cfg.modelConfig() != null) {
             return AasistConfig.fromJson(JSON.readTree(cfg.modelConfig().toFile()));
         }

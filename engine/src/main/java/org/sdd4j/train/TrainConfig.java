@@ -9,19 +9,24 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.sdd4j.data.ProtocolFormat;
+import org.sdd4j.model.ssl.LayerFusionConfig;
 
 /**
  * A training run as written in its JSON or YAML file. Paths are relative to the file's folder.
  *
  * <pre>
  * model:        { family: aasist, config: AASIST-L.conf, init: null }     # init: a checkpoint to fine-tune
+ *               # or a layer-fusion head over a frozen encoder (any checkpoint holding a wav2vec 2.0 encoder):
+ *               # { family: layer-fusion, encoder: ssl_aasist.pth, layers: [4, 9], hidden: 256,
+ *               #   activation: relu, ffn_dropout: 0.1 }
  * data:         { train: { format: list, protocol: splits/train.tsv, root: . },
  *                 validation: { format: list, protocol: splits/dev.tsv, root: . } }
  * augmentation: { rawboost: 0 }
  * optimizer:    { name: adam, lr: 1.0e-4, weight_decay: 1.0e-4, betas: [0.9, 0.999], eps: 1.0e-8, clip_norm: null }
  * schedule:     { name: cosine, lr_min: 5.0e-6 }                          # constant | cosine | warmup-exponential
  * class_weights: [0.1, 0.9]
- * batch_size: 8
+ * batch_size: 8         # per micro-batch
+ * accumulate_steps: 1   # micro-batches per optimiser step (gradients summed, each loss / N, as PyTorch's loop)
  * epochs: 10
  * max_steps: 0          # 0: no limit
  * sampler: balanced     # balanced | shuffled
@@ -34,13 +39,32 @@ import org.sdd4j.data.ProtocolFormat;
  * output: runs/demo
  * checkpoint_every: 200
  * </pre>
+ *
+ * <p>A layer-fusion head ({@code model.family: layer-fusion} without {@code model.init}) is built over the encoder
+ * of {@code model.encoder} with PyTorch's default initialisation drawn from the seed; its encoder (and that of a
+ * layer-fusion checkpoint given as {@code model.init}) is frozen, and runs untaped: a step costs one encoder
+ * inference (up to the last fused layer) and the head's forward and backward.
+ *
+ * <p>With {@code accumulate_steps: N}, {@code step}, {@code max_steps}, the schedule and {@code checkpoint_every}
+ * count optimiser steps, each over N consecutive batches of an epoch (the last step of an epoch may take fewer;
+ * its losses are divided by their number).
  */
 public record TrainConfig(Path file, String family, Path modelConfig, Path init, DataSet train, DataSet validation,
                           int rawBoost, String optimizer, double lr, double weightDecay, double beta1, double beta2,
                           double eps, double clipNorm, String schedule, double lrMin, long warmup, double gamma,
                           float[] classWeights, int batchSize, int epochs, long maxSteps, String sampler, int crop,
                           List<String> freeze, boolean dropout, long seed, int threads, int workers, Path output,
-                          int checkpointEvery) {
+                          int checkpointEvery, LayerFusionHead layerFusion, int accumulateSteps) {
+
+    /**
+     * A layer-fusion head to build over the frozen encoder of {@code encoder} (model.family layer-fusion).
+     *
+     * @param encoder any checkpoint holding a wav2vec 2.0 encoder (SSL-AASIST, AntiDeepfake, bare fairseq or HF)
+     * @param fusion  the fused layers, activation and dropout
+     * @param hidden  the FFN's hidden width
+     */
+    public record LayerFusionHead(Path encoder, LayerFusionConfig fusion, int hidden) {
+    }
 
     /** One protocol file and the folder its audio paths are resolved against. */
     public record DataSet(ProtocolFormat format, Path protocol, Path root) {
@@ -77,7 +101,28 @@ public record TrainConfig(Path file, String family, Path modelConfig, Path init,
         if (!method.equals("sft")) {
             throw new IllegalArgumentException(file + ": method '" + method + "' is not available in this build (sft)");
         }
-        return new TrainConfig(file, model.path("family").asText("aasist"), path(dir, model, "config"),
+        LayerFusionHead head = null;
+        String family = model.path("family").asText("aasist");
+        if (family.equals("layer-fusion")) {
+            try {
+                head = new LayerFusionHead(path(dir, model, "encoder"),
+                        LayerFusionConfig.fromJson(model, LayerFusionConfig.DEFAULT), model.path("hidden").asInt(256));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(file + ": model: " + e.getMessage(), e);
+            }
+            if (head.encoder() == null && path(dir, model, "init") == null) {
+                throw new IllegalArgumentException(file + ": a layer-fusion model needs model.encoder (a checkpoint"
+                        + " holding the wav2vec 2.0 encoder) or model.init (a layer-fusion checkpoint)");
+            }
+            if (head.hidden() <= 0) {
+                throw new IllegalArgumentException(file + ": model.hidden must be positive, got " + head.hidden());
+            }
+        }
+        int accumulate = root.path("accumulate_steps").asInt(1);
+        if (accumulate < 1) {
+            throw new IllegalArgumentException(file + ": accumulate_steps must be >= 1, got " + accumulate);
+        }
+        return new TrainConfig(file, family, path(dir, model, "config"),
                 path(dir, model, "init"), dataSet(dir, data.get("train"), file),
                 data.has("validation") ? dataSet(dir, data.get("validation"), file) : null,
                 root.path("augmentation").path("rawboost").asInt(0), opt.path("name").asText("adam"),
@@ -91,7 +136,7 @@ public record TrainConfig(Path file, String family, Path modelConfig, Path init,
                 freeze, root.path("dropout").asBoolean(true), root.path("seed").asLong(1234),
                 root.path("threads").asInt(0), root.path("workers").asInt(2),
                 dir.resolve(root.path("output").asText("runs/" + file.getFileName().toString().replaceFirst("\\.[^.]*$", ""))),
-                root.path("checkpoint_every").asInt(200));
+                root.path("checkpoint_every").asInt(200), head, accumulate);
     }
 
     private static Path path(Path dir, JsonNode node, String key) {

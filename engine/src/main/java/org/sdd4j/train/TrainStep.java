@@ -39,29 +39,69 @@ public final class TrainStep {
     }
 
     /**
+     * One micro-batch of an accumulated step.
+     *
+     * @param waveforms utterances already shaped for the model (same length)
+     * @param labels    1 bona fide, 0 spoof
+     * @param dropout   random source for dropout, or null for none
+     */
+    public record MicroBatch(List<float[]> waveforms, int[] labels, RandomGenerator dropout) {
+    }
+
+    /**
      * @param waveforms utterances already shaped for the model (same length)
      * @param labels    1 bona fide, 0 spoof
      * @param lr        learning rate for this step
      * @param dropout   random source for dropout, or null for none
      */
     public Result run(List<float[]> waveforms, int[] labels, double lr, RandomGenerator dropout) {
-        params.zeroGrad();
-        double loss;
-        try (Ops ops = Ops.training(backend, true, dropout)) {
-            params.watch(ops.tape());
-            int len = waveforms.get(0).length;
-            Tensor x = ops.empty(waveforms.size(), len);
-            for (int i = 0; i < waveforms.size(); i++) {
-                java.lang.foreign.MemorySegment.copy(waveforms.get(i), 0, x.data(),
-                        java.lang.foreign.ValueLayout.JAVA_FLOAT_UNALIGNED, (long) i * len * 4, len);
-            }
-            Tensor l = Losses.crossEntropy(ops, model.logits(ops, x), labels, classWeights);
-            loss = l.getFloat(0);
-            ops.tape().backward(l);
-            double norm = Double.isInfinite(clipNorm) ? Double.NaN : GradClip.clip(params, clipNorm);
-            var tape = ops.tape();
-            optimizer.step(lr, e -> tape.receivedGrad(e.value()));
-            return new Result(loss, norm, lr);
+        return run(List.of(new MicroBatch(waveforms, labels, dropout)), lr);
+    }
+
+    /**
+     * One optimiser step over gradients accumulated from {@code microBatches}, as PyTorch's usual loop does it:
+     * each micro-batch's loss divided by their number, backward (gradients add up), then one clip and one update.
+     * Each micro-batch has its own forward scope, so activations are held for one micro-batch at a time. With
+     * equal class-weight sums per micro-batch (or no class weights and equal sizes) the step equals one step on
+     * the concatenated batch. The reported loss is the mean of the micro-batch losses.
+     */
+    public Result run(List<MicroBatch> microBatches, double lr) {
+        if (microBatches.isEmpty()) {
+            throw new IllegalArgumentException("a step needs at least one micro-batch");
         }
+        params.zeroGrad();
+        int n = microBatches.size();
+        // torch leaves .grad None for parameters no micro-batch reached; Adam skips those (see Tape#receivedGrad).
+        boolean[] received = new boolean[params.entries().size()];
+        double loss = 0;
+        for (MicroBatch mb : microBatches) {
+            try (Ops ops = Ops.training(backend, true, mb.dropout())) {
+                params.watch(ops.tape());
+                List<float[]> waveforms = mb.waveforms();
+                int len = waveforms.get(0).length;
+                Tensor x = ops.empty(waveforms.size(), len);
+                for (int i = 0; i < waveforms.size(); i++) {
+                    if (waveforms.get(i).length != len) {
+                        throw new IllegalArgumentException("utterances of one batch differ in length: " + len + " and "
+                                + waveforms.get(i).length + " samples");
+                    }
+                    java.lang.foreign.MemorySegment.copy(waveforms.get(i), 0, x.data(),
+                            java.lang.foreign.ValueLayout.JAVA_FLOAT_UNALIGNED, (long) i * len * 4, len);
+                }
+                Tensor l = Losses.crossEntropy(ops, model.logits(ops, x), mb.labels(), classWeights);
+                loss += l.getFloat(0);
+                ops.tape().backward(n == 1 ? l : ops.divide(l, n));
+                for (int i = 0; i < received.length; i++) {
+                    received[i] |= ops.tape().receivedGrad(params.entries().get(i).value());
+                }
+            }
+        }
+        double norm = Double.isInfinite(clipNorm) ? Double.NaN : GradClip.clip(params, clipNorm);
+        java.util.Map<Parameters.Entry, Boolean> touched = new java.util.IdentityHashMap<>();
+        for (int i = 0; i < received.length; i++) {
+            touched.put(params.entries().get(i), received[i]);
+        }
+        optimizer.step(lr, touched::get);
+        return new Result(loss / n, norm, lr);
     }
 }

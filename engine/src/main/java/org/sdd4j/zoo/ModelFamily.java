@@ -10,7 +10,9 @@ public enum ModelFamily {
     /** A wav2vec 2.0 family encoder followed by the AASIST back end. */
     SSL_AASIST("ssl-aasist"),
     /** AntiDeepfake: a wav2vec 2.0 family encoder, mean pooling and one linear layer, in safetensors. */
-    ANTIDEEPFAKE("antideepfake");
+    ANTIDEEPFAKE("antideepfake"),
+    /** A frozen wav2vec 2.0 family encoder, softmax-weighted fusion of middle layers and an FFN (EnvSSLAM-FFN). */
+    LAYER_FUSION("layer-fusion");
 
     private final String id;
 

@@ -96,7 +96,7 @@ class SftTrainerTest {
         }
     }
 
-    private static void writeWav(Path path, float[] x) throws IOException {
+    static void writeWav(Path path, float[] x) throws IOException {
         ByteBuffer b = ByteBuffer.allocate(44 + x.length * 2).order(ByteOrder.LITTLE_ENDIAN);
         b.put("RIFF".getBytes()).putInt(36 + x.length * 2).put("WAVE".getBytes()).put("fmt ".getBytes()).putInt(16)
                 .putShort((short) 1).putShort((short) 1).putInt(16000).putInt(32000).putShort((short) 2)

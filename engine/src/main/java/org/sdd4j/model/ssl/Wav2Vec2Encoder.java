@@ -104,24 +104,82 @@ public final class Wav2Vec2Encoder {
      * (0: transformer input after the positional conv (and, post-LN, the first LayerNorm); i: after layer i).
      */
     public Tensor forward(Ops ops, Tensor waveforms, List<Tensor> hiddenStates) {
-        Tensor x = extractFeatures(ops, waveforms);                  // [B, C, frames]
-        x = ops.transpose(x, 1, 2);                                  // [B, frames, C]
-        x = projection.forward(ops, ops.layerNorm(x, projNormWeight, projNormBias, EPS));
-        x = ops.addInPlace(x, positional(ops, x));
-        if (!config.preLayerNorm()) {
-            x = ops.layerNorm(x, encoderNormWeight, encoderNormBias, EPS);
-        }
+        Tensor x = embed(ops, waveforms);
         if (hiddenStates != null) {
             hiddenStates.add(x);
         }
         for (Layer layer : layers) {
-            Tensor in = x;
-            x = ops.scoped(o -> config.preLayerNorm() ? preLnLayer(o, layer, in) : postLnLayer(o, layer, in));
+            x = layer(ops, layer, x);
             if (hiddenStates != null) {
                 hiddenStates.add(x);
             }
         }
         return config.preLayerNorm() ? ops.layerNorm(x, encoderNormWeight, encoderNormBias, EPS) : x;
+    }
+
+    /**
+     * Hidden states 0..{@code upTo} (numbered as {@link #forward(Ops, Tensor, List)} numbers them), running only
+     * the first {@code upTo} transformer layers: a head that reads middle layers skips the rest of the encoder.
+     */
+    public List<Tensor> hiddenStates(Ops ops, Tensor waveforms, int upTo) {
+        if (upTo < 0 || upTo > config.layers()) {
+            throw new IllegalArgumentException("hidden state " + upTo + " does not exist: the encoder has "
+                    + config.layers() + " layers (hidden states 0.." + config.layers() + ")");
+        }
+        List<Tensor> states = new ArrayList<>(upTo + 1);
+        Tensor x = embed(ops, waveforms);
+        states.add(x);
+        for (int i = 0; i < upTo; i++) {
+            x = layer(ops, layers.get(i), x);
+            states.add(x);
+        }
+        return states;
+    }
+
+    /**
+     * Whether any encoder weight is watched by {@code tape} (null: none): a head over a frozen encoder runs the
+     * encoder untaped, keeping none of its activations.
+     */
+    public boolean watchedBy(org.sdd4j.autograd.Tape tape) {
+        if (tape == null) {
+            return false;
+        }
+        List<Tensor> weights = new ArrayList<>(List.of(projNormWeight, projNormBias, projection.weight(), posBias,
+                encoderNormWeight, encoderNormBias));
+        if (projection.bias() != null) {
+            weights.add(projection.bias());
+        }
+        weights.addAll(posFactors != null ? List.of(posFactors) : List.of(posWeight));
+        for (int i = 0; i < convWeight.length; i++) {
+            weights.add(convWeight[i]);
+            if (convBias[i] != null) {
+                weights.add(convBias[i]);
+            }
+            if (convNorm[i] != null) {
+                weights.addAll(List.of(convNorm[i]));
+            }
+        }
+        for (Layer l : layers) {
+            for (Linear lin : List.of(l.q, l.k, l.v, l.out, l.fc1, l.fc2)) {
+                weights.add(lin.weight());
+                weights.add(lin.bias());
+            }
+            weights.addAll(List.of(l.attnNormW, l.attnNormB, l.finalNormW, l.finalNormB));
+        }
+        return weights.stream().anyMatch(tape::needsGrad);
+    }
+
+    /** The transformer's input: features, projection, positional conv (and, post-LN, the first LayerNorm). */
+    private Tensor embed(Ops ops, Tensor waveforms) {
+        Tensor x = extractFeatures(ops, waveforms);                  // [B, C, frames]
+        x = ops.transpose(x, 1, 2);                                  // [B, frames, C]
+        x = projection.forward(ops, ops.layerNorm(x, projNormWeight, projNormBias, EPS));
+        x = ops.addInPlace(x, positional(ops, x));
+        return config.preLayerNorm() ? x : ops.layerNorm(x, encoderNormWeight, encoderNormBias, EPS);
+    }
+
+    private Tensor layer(Ops ops, Layer layer, Tensor in) {
+        return ops.scoped(o -> config.preLayerNorm() ? preLnLayer(o, layer, in) : postLnLayer(o, layer, in));
     }
 
     /** The conv feature extractor: {@code [B, T]} to {@code [B, C, frames]}. */
