@@ -11,7 +11,8 @@ import javax.imageio.ImageIO;
 
 /**
  * The DET curve (miss against false alarm rate on normal-deviate axes, where Gaussian score
- * distributions draw straight lines) and the score histograms of a {@link ScoreSet}, as SVG and PNG.
+ * distributions draw straight lines) and the score histograms of a {@link ScoreSet}, training curves, and
+ * per-layer bar charts, as SVG and PNG.
  */
 public final class Plots {
     private static final int WIDTH = 640;
@@ -85,15 +86,103 @@ public final class Plots {
         c.text(LEFT + plotW / 2, 22, title, 15, Canvas.Align.MIDDLE, false);
     }
 
+    /** One named row of values of a {@link #writeLayerChart layer chart}, one value per layer (NaN: none). */
+    public record Series(String name, double[] values) {
+    }
+
+    private static final int[] SERIES_COLOURS = {BONAFIDE, 0xff7f0e, 0x2ca02c, SPOOF};
+    private static final double LAYER_LABELS = 160;
+    private static final int LABEL_CHARS = 26;
+
+    /**
+     * A bar chart of values per named layer (one bar per series in each layer's slot, layers in the given
+     * order along x, names written vertically below), as {@code name.svg} and {@code name.png} in
+     * {@code folder}. The y axis spans {@code [min(0, values), max(values)]}, or {@code [0, yMax]} when
+     * {@code yMax} is given (e.g. 1 for similarities).
+     */
+    public static List<Path> writeLayerChart(Path folder, String name, String title, String yLabel,
+                                             List<String> layers, List<Series> series, Double yMax) throws IOException {
+        for (Series s : series) {
+            if (s.values().length != layers.size()) {
+                throw new IllegalArgumentException("series " + s.name() + " has " + s.values().length + " values for "
+                        + layers.size() + " layers");
+            }
+        }
+        Files.createDirectories(folder);
+        int width = (int) Math.max(WIDTH, LEFT + RIGHT + 18.0 * layers.size() * Math.max(1, series.size()) / 1.5);
+        int height = (int) (TOP + 300 + LAYER_LABELS + 40);
+        Consumer<Canvas> draw = c -> drawLayerChart(c, width, height, title, yLabel, layers, series, yMax);
+        return List.of(svg(folder.resolve(name + ".svg"), width, height, draw),
+                png(folder.resolve(name + ".png"), width, height, draw));
+    }
+
+    static void drawLayerChart(Canvas c, int width, int height, String title, String yLabel, List<String> layers,
+                               List<Series> series, Double yMax) {
+        double plotW = width - LEFT - RIGHT, plotH = height - TOP - LAYER_LABELS - 40;
+        double lo = 0, hi = yMax != null ? yMax : Double.NEGATIVE_INFINITY;
+        for (Series s : series) {
+            for (double v : s.values()) {
+                if (Double.isFinite(v)) {
+                    lo = Math.min(lo, v);
+                    hi = yMax != null ? hi : Math.max(hi, v);
+                }
+            }
+        }
+        if (!(hi > lo)) {
+            hi = lo + 1;
+        }
+        final double y0 = lo, y1 = hi;
+        java.util.function.DoubleUnaryOperator py = v -> TOP + (y1 - clamp(v, y0, y1)) / (y1 - y0) * plotH;
+        for (int i = 0; i <= 4; i++) {
+            double v = y1 - (y1 - y0) * i / 4, gy = py.applyAsDouble(v);
+            c.line(LEFT, gy, LEFT + plotW, gy, GRID, 1, false);
+            c.text(LEFT - 6, gy + 4, String.format(Locale.ROOT, "%.3g", v), 11, Canvas.Align.END, false);
+        }
+        double slot = layers.isEmpty() ? plotW : plotW / layers.size();
+        double bar = slot * 0.8 / Math.max(1, series.size());
+        for (int l = 0; l < layers.size(); l++) {
+            double x = LEFT + l * slot;
+            for (int k = 0; k < series.size(); k++) {
+                double v = series.get(k).values()[l];
+                if (Double.isFinite(v)) {
+                    double top = py.applyAsDouble(Math.max(v, 0)), base = py.applyAsDouble(Math.min(v, 0));
+                    c.fillRect(x + slot * 0.1 + k * bar, top, bar, Math.max(base - top, 0.5),
+                            SERIES_COLOURS[k % SERIES_COLOURS.length], 0.85);
+                }
+            }
+            String label = layers.get(l);
+            if (label.length() > LABEL_CHARS) {
+                label = "\u2026" + label.substring(label.length() - LABEL_CHARS + 1);
+            }
+            c.text(x + slot / 2 + 4, TOP + plotH + 6, label, 10, Canvas.Align.END, true);
+        }
+        frame(c, plotW, plotH);
+        for (int k = 0; k < series.size(); k++) {
+            double ly = TOP + 8 + 18 * k;
+            c.fillRect(LEFT + plotW - 130, ly, 12, 12, SERIES_COLOURS[k % SERIES_COLOURS.length], 0.85);
+            c.text(LEFT + plotW - 112, ly + 10, series.get(k).name(), 11, Canvas.Align.START, false);
+        }
+        c.text(18, TOP + plotH / 2, yLabel, 13, Canvas.Align.MIDDLE, true);
+        c.text(LEFT + plotW / 2, 22, title, 15, Canvas.Align.MIDDLE, false);
+    }
+
     private static Path svg(Path file, Consumer<Canvas> draw) throws IOException {
-        SvgCanvas c = new SvgCanvas(WIDTH, HEIGHT);
+        return svg(file, WIDTH, HEIGHT, draw);
+    }
+
+    private static Path svg(Path file, int width, int height, Consumer<Canvas> draw) throws IOException {
+        SvgCanvas c = new SvgCanvas(width, height);
         draw.accept(c);
         return Files.writeString(file, c.finish(), StandardCharsets.UTF_8);
     }
 
     private static Path png(Path file, Consumer<Canvas> draw) throws IOException {
+        return png(file, WIDTH, HEIGHT, draw);
+    }
+
+    private static Path png(Path file, int width, int height, Consumer<Canvas> draw) throws IOException {
         System.setProperty("java.awt.headless", "true");
-        RasterCanvas c = new RasterCanvas(WIDTH, HEIGHT);
+        RasterCanvas c = new RasterCanvas(width, height);
         draw.accept(c);
         if (!ImageIO.write(c.finish(), "png", file.toFile())) {
             throw new IOException(file + ": no PNG writer available");

@@ -3,6 +3,7 @@ package org.sdd4j.model.ssl;
 import java.util.ArrayList;
 import java.util.List;
 import org.sdd4j.backend.Activation;
+import org.sdd4j.backend.LayerRecorder.Layout;
 import org.sdd4j.backend.Ops;
 import org.sdd4j.checkpoint.StateDict;
 import org.sdd4j.nn.Linear;
@@ -34,6 +35,8 @@ public final class Wav2Vec2Encoder {
     private final Tensor encoderNormWeight;
     private final Tensor encoderNormBias;
     private final List<Layer> layers = new ArrayList<>();
+    /** The weights' prefix in the whole checkpoint, so reported layer names are the checkpoint's module names. */
+    private final String reportPrefix;
 
     private record Layer(Linear q, Linear k, Linear v, Linear out, Tensor attnNormW, Tensor attnNormB, Linear fc1,
                          Linear fc2, Tensor finalNormW, Tensor finalNormB) {
@@ -49,6 +52,16 @@ public final class Wav2Vec2Encoder {
 
     /** As {@link #Wav2Vec2Encoder(StateDict, int)}, with the transformer's norm placement given (null: inferred). */
     public Wav2Vec2Encoder(StateDict sd, int heads, Boolean preLayerNorm) {
+        this(sd, heads, preLayerNorm, "");
+    }
+
+    /**
+     * As {@link #Wav2Vec2Encoder(StateDict, int, Boolean)}, for weights that sit under {@code reportPrefix} in
+     * the model's checkpoint: the layer outputs it {@link Ops#report reports} are named
+     * {@code <reportPrefix>feature_extractor} and {@code <reportPrefix>encoder.layers.<i>}.
+     */
+    public Wav2Vec2Encoder(StateDict sd, int heads, Boolean preLayerNorm, String reportPrefix) {
+        this.reportPrefix = reportPrefix;
         Wav2Vec2Weights w = new Wav2Vec2Weights(sd);
         this.config = Wav2Vec2Config.infer(w, heads, preLayerNorm);
         int n = config.convChannels().length;
@@ -104,7 +117,8 @@ public final class Wav2Vec2Encoder {
      * (0: transformer input after the positional conv (and, post-LN, the first LayerNorm); i: after layer i).
      */
     public Tensor forward(Ops ops, Tensor waveforms, List<Tensor> hiddenStates) {
-        Tensor x = extractFeatures(ops, waveforms);                  // [B, C, frames]
+        Tensor x = ops.report(reportPrefix + "feature_extractor", extractFeatures(ops, waveforms),
+                Layout.FEATURE_MAP);                                 // [B, C, frames]
         x = ops.transpose(x, 1, 2);                                  // [B, frames, C]
         x = projection.forward(ops, ops.layerNorm(x, projNormWeight, projNormBias, EPS));
         x = ops.addInPlace(x, positional(ops, x));
@@ -114,9 +128,11 @@ public final class Wav2Vec2Encoder {
         if (hiddenStates != null) {
             hiddenStates.add(x);
         }
-        for (Layer layer : layers) {
+        for (int i = 0; i < layers.size(); i++) {
             Tensor in = x;
+            Layer layer = layers.get(i);
             x = ops.scoped(o -> config.preLayerNorm() ? preLnLayer(o, layer, in) : postLnLayer(o, layer, in));
+            ops.report(reportPrefix + "encoder.layers." + i, x, Layout.FRAMES);
             if (hiddenStates != null) {
                 hiddenStates.add(x);
             }
