@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.function.Function;
+import java.util.function.IntConsumer;
 import java.util.stream.Collectors;
 import java.util.Optional;
 import org.sdd4j.api.ModelLoader;
@@ -45,13 +46,15 @@ public record DriftReport(String from, String to, String family, int utterances,
      * model's reported layer outputs on {@code utterances} (mono 16 kHz samples, shaped here as the family
      * expects), run in forward passes of up to {@code batchSize} on {@code backend}.
      *
+     * @param progress told after each forward pass how many of the {@code 2 * utterances.size()} model runs
+     *                 are done (null: nobody is told)
      * @throws org.sdd4j.checkpoint.CheckpointException when a file is not a detector checkpoint
      * @throws IllegalArgumentException                 when the two are not of one architecture, or an utterance
      *                                                  is empty
      * @throws IOException                              when a file cannot be read
      */
-    public static DriftReport measure(Path from, Path to, List<float[]> utterances, Backend backend, int batchSize)
-            throws IOException {
+    public static DriftReport measure(Path from, Path to, List<float[]> utterances, Backend backend, int batchSize,
+                                      IntConsumer progress) throws IOException {
         try (StateDict fromFile = Checkpoints.open(from); StateDict toFile = Checkpoints.open(to)) {
             StateDict a = ModelLoader.normalise(fromFile), b = ModelLoader.normalise(toFile);
             ModelFamily family = ModelLoader.detect(a), other = ModelLoader.detect(b);
@@ -69,9 +72,11 @@ public record DriftReport(String from, String to, String family, int utterances,
                 }
                 inputs.add(reference.input().prepare(utterances.get(i)));
             }
+            int n = inputs.size();
+            IntConsumer second = progress == null ? null : done -> progress.accept(n + done);
             List<RepresentationDrift.Layer> layers = inputs.isEmpty() ? List.of() : RepresentationDrift.compare(
-                    PooledFeatures.collect(reference, backend, inputs, batchSize),
-                    PooledFeatures.collect(tuned, backend, inputs, batchSize));
+                    PooledFeatures.collect(reference, backend, inputs, batchSize, progress),
+                    PooledFeatures.collect(tuned, backend, inputs, batchSize, second));
             return new DriftReport(from.toString(), to.toString(), reference.family(), inputs.size(), weights, layers);
         }
     }
@@ -100,11 +105,11 @@ public record DriftReport(String from, String to, String family, int utterances,
             Map<String, WeightDrift.ModuleChange> byModule = weights.modules().stream()
                     .collect(Collectors.toMap(WeightDrift.ModuleChange::module, Function.identity()));
             int lw = Math.max(24, layers.stream().mapToInt(l -> l.layer().length()).max().orElse(0));
-            b.append(String.format(Locale.ROOT, "%-" + lw + "s %-11s %8s %12s %12s %14s%n", "layer", "pooled over",
+            b.append(String.format(Locale.ROOT, "%-" + lw + "s %-12s %8s %12s %12s %14s%n", "layer", "pooled over",
                     "features", "mean cosine", "linear CKA", "weight change"));
             for (RepresentationDrift.Layer l : layers) {
                 WeightDrift.ModuleChange m = byModule.get(l.layer());
-                b.append(String.format(Locale.ROOT, "%-" + lw + "s %-11s %8d %12s %12s %14s%n", l.layer(),
+                b.append(String.format(Locale.ROOT, "%-" + lw + "s %-12s %8d %12s %12s %14s%n", l.layer(),
                         pooledOver(l.layout()), l.features(), similarity(l.meanCosine()),
                         similarity(l.cka()), m == null ? "-" : change(m.relative())));
             }

@@ -8,6 +8,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.IntConsumer;
 import org.sdd4j.backend.Backend;
 import org.sdd4j.backend.LayerRecorder;
 import org.sdd4j.backend.Ops;
@@ -33,8 +34,11 @@ public final class PooledFeatures implements LayerRecorder {
     /**
      * Runs {@code model} over {@code inputs} (each already shaped by {@code model.input()}) and collects
      * every layer it reports. Inputs of equal length share forward passes of up to {@code batchSize}.
+     *
+     * @param done told after each forward pass how many inputs have run (null: nobody is told)
      */
-    public static PooledFeatures collect(SpoofModel model, Backend backend, List<float[]> inputs, int batchSize) {
+    public static PooledFeatures collect(SpoofModel model, Backend backend, List<float[]> inputs, int batchSize,
+                                         IntConsumer done) {
         if (batchSize < 1) {
             throw new IllegalArgumentException("batch size must be at least 1, was " + batchSize);
         }
@@ -48,6 +52,9 @@ public final class PooledFeatures implements LayerRecorder {
             }
             features.run(model, backend, inputs.subList(from, to));
             from = to;
+            if (done != null) {
+                done.accept(from);
+            }
         }
         return features;
     }

@@ -91,14 +91,16 @@ public final class Plots {
     }
 
     private static final int[] SERIES_COLOURS = {BONAFIDE, 0xff7f0e, 0x2ca02c, SPOOF};
-    private static final double LAYER_LABELS = 160;
-    private static final int LABEL_CHARS = 26;
+    private static final int LABEL_CHARS = 28;
+    private static final double LABEL_CHAR_WIDTH = 6;
+    private static final double LEGEND = 34;
 
     /**
      * A bar chart of values per named layer (one bar per series in each layer's slot, layers in the given
-     * order along x, names written vertically below), as {@code name.svg} and {@code name.png} in
-     * {@code folder}. The y axis spans {@code [min(0, values), max(values)]}, or {@code [0, yMax]} when
-     * {@code yMax} is given (e.g. 1 for similarities).
+     * order along x, names written vertically below, the legend under them), as {@code name.svg} and
+     * {@code name.png} in {@code folder}. Without {@code yMax} the y axis spans {@code [min(0, values),
+     * max(values)]}; with it (e.g. 1 for similarities) it spans {@code [lower, yMax]}, the lower end the
+     * tenth below the smallest value, so that small differences near the top stay visible.
      */
     public static List<Path> writeLayerChart(Path folder, String name, String title, String yLabel,
                                              List<String> layers, List<Series> series, Double yMax) throws IOException {
@@ -109,24 +111,34 @@ public final class Plots {
             }
         }
         Files.createDirectories(folder);
-        int width = (int) Math.max(WIDTH, LEFT + RIGHT + 18.0 * layers.size() * Math.max(1, series.size()) / 1.5);
-        int height = (int) (TOP + 300 + LAYER_LABELS + 40);
-        Consumer<Canvas> draw = c -> drawLayerChart(c, width, height, title, yLabel, layers, series, yMax);
+        int longest = layers.stream().mapToInt(l -> Math.min(l.length(), LABEL_CHARS)).max().orElse(0);
+        double labels = 12 + longest * LABEL_CHAR_WIDTH;
+        int width = (int) Math.max(WIDTH, LEFT + RIGHT + 12.0 * layers.size() * Math.max(2, series.size()));
+        int height = (int) (TOP + 320 + labels + LEGEND);
+        Consumer<Canvas> draw = c -> drawLayerChart(c, width, height, labels, title, yLabel, layers, series, yMax);
         return List.of(svg(folder.resolve(name + ".svg"), width, height, draw),
                 png(folder.resolve(name + ".png"), width, height, draw));
     }
 
-    static void drawLayerChart(Canvas c, int width, int height, String title, String yLabel, List<String> layers,
-                               List<Series> series, Double yMax) {
-        double plotW = width - LEFT - RIGHT, plotH = height - TOP - LAYER_LABELS - 40;
-        double lo = 0, hi = yMax != null ? yMax : Double.NEGATIVE_INFINITY;
+    static void drawLayerChart(Canvas c, int width, int height, double labels, String title, String yLabel,
+                               List<String> layers, List<Series> series, Double yMax) {
+        double plotW = width - LEFT - RIGHT, plotH = height - TOP - labels - LEGEND;
+        double min = Double.POSITIVE_INFINITY, max = Double.NEGATIVE_INFINITY;
         for (Series s : series) {
             for (double v : s.values()) {
                 if (Double.isFinite(v)) {
-                    lo = Math.min(lo, v);
-                    hi = yMax != null ? hi : Math.max(hi, v);
+                    min = Math.min(min, v);
+                    max = Math.max(max, v);
                 }
             }
+        }
+        double lo, hi;
+        if (yMax != null) {
+            hi = yMax;
+            lo = Double.isFinite(min) ? Math.min(Math.floor(min * 10 - 1e-9) / 10, hi - 0.1) : hi - 1;
+        } else {
+            lo = Double.isFinite(min) ? Math.min(0, min) : 0;
+            hi = Double.isFinite(max) ? max : 1;
         }
         if (!(hi > lo)) {
             hi = lo + 1;
@@ -140,13 +152,14 @@ public final class Plots {
         }
         double slot = layers.isEmpty() ? plotW : plotW / layers.size();
         double bar = slot * 0.8 / Math.max(1, series.size());
+        double zero = py.applyAsDouble(0);   // bars grow from 0, or from the axis's end when 0 is off it
         for (int l = 0; l < layers.size(); l++) {
             double x = LEFT + l * slot;
             for (int k = 0; k < series.size(); k++) {
                 double v = series.get(k).values()[l];
                 if (Double.isFinite(v)) {
-                    double top = py.applyAsDouble(Math.max(v, 0)), base = py.applyAsDouble(Math.min(v, 0));
-                    c.fillRect(x + slot * 0.1 + k * bar, top, bar, Math.max(base - top, 0.5),
+                    double end = py.applyAsDouble(v);
+                    c.fillRect(x + slot * 0.1 + k * bar, Math.min(end, zero), bar, Math.max(Math.abs(zero - end), 0.5),
                             SERIES_COLOURS[k % SERIES_COLOURS.length], 0.85);
                 }
             }
@@ -157,10 +170,12 @@ public final class Plots {
             c.text(x + slot / 2 + 4, TOP + plotH + 6, label, 10, Canvas.Align.END, true);
         }
         frame(c, plotW, plotH);
+        double lx = LEFT;
         for (int k = 0; k < series.size(); k++) {
-            double ly = TOP + 8 + 18 * k;
-            c.fillRect(LEFT + plotW - 130, ly, 12, 12, SERIES_COLOURS[k % SERIES_COLOURS.length], 0.85);
-            c.text(LEFT + plotW - 112, ly + 10, series.get(k).name(), 11, Canvas.Align.START, false);
+            double ly = height - LEGEND + 10;
+            c.fillRect(lx, ly, 12, 12, SERIES_COLOURS[k % SERIES_COLOURS.length], 0.85);
+            c.text(lx + 18, ly + 10, series.get(k).name(), 11, Canvas.Align.START, false);
+            lx += 40 + 7 * series.get(k).name().length();
         }
         c.text(18, TOP + plotH / 2, yLabel, 13, Canvas.Align.MIDDLE, true);
         c.text(LEFT + plotW / 2, 22, title, 15, Canvas.Align.MIDDLE, false);

@@ -52,7 +52,7 @@ class CheckpointDriftTest {
 
     @Test
     void againstItselfNothingMoves() throws IOException {
-        DriftReport r = DriftReport.measure(aasistL(), aasistL(), clips, BACKEND, 3);
+        DriftReport r = DriftReport.measure(aasistL(), aasistL(), clips, BACKEND, 3, null);
         assertEquals("aasist", r.family());
         assertEquals(3, r.utterances());
         assertTrue(r.weights().tensors().stream().allMatch(t -> t.changeNorm() == 0), "weights");
@@ -86,7 +86,7 @@ class CheckpointDriftTest {
             SafetensorsWriter.write(copy, tensors);
         }
         assertTrue(Files.size(copy) > 100_000);
-        DriftReport r = DriftReport.measure(aasistL(), copy, clips, BACKEND, 4);
+        DriftReport r = DriftReport.measure(aasistL(), copy, clips, BACKEND, 4, null);
 
         for (WeightDrift.TensorChange t : r.weights().tensors()) {
             if (t.name().equals(PERTURBED)) {
