@@ -121,9 +121,10 @@ public final class WeightDrift {
      * The module a tensor belongs to. Within a wrapped sub-model ({@link #SUBMODEL_PREFIXES}: the SSL
      * encoders) names are read after its prefix, which is kept. A name is cut after its first numeric
      * component, which is where PyTorch numbers repeated layers ({@code encoder.3.0.conv1.weight -> encoder.3},
-     * {@code ssl_model.model.encoder.layers.7.fc1.weight -> ssl_model.model.encoder.layers.7}); a name
-     * without one belongs to its first component ({@code GAT_layer_S.att_proj.weight -> GAT_layer_S},
-     * {@code pos_S -> pos_S}).
+     * {@code ssl_model.model.encoder.layers.7.fc1.weight -> ssl_model.model.encoder.layers.7}). A top-level
+     * name without one belongs to its first component ({@code GAT_layer_S.att_proj.weight -> GAT_layer_S},
+     * {@code pos_S -> pos_S}); a sub-model's, to the name without the tensor's own
+     * ({@code ssl_model.model.encoder.layer_norm.weight -> ssl_model.model.encoder.layer_norm}).
      */
     public static String moduleOf(String tensor) {
         String prefix = SUBMODEL_PREFIXES.stream().filter(tensor::startsWith).findFirst().orElse("");
@@ -133,7 +134,9 @@ public final class WeightDrift {
                 return prefix + String.join(".", Arrays.copyOf(parts, i + 1));
             }
         }
-        return prefix + parts[0];
+        // Top-level modules are whole graph layers and heads; a sub-model's are its own (encoder.layer_norm).
+        int keep = prefix.isEmpty() || parts.length == 1 ? 1 : parts.length - 1;
+        return prefix + String.join(".", Arrays.copyOf(parts, keep));
     }
 
     /** The prefixes of sub-models whose own modules are reported (SSL-AASIST's and AntiDeepfake's encoders). */

@@ -23,6 +23,8 @@ class WeightDriftTest {
         assertEquals("pos_S", WeightDrift.moduleOf("pos_S"));
         assertEquals("ssl_model.model.encoder.layers.7", WeightDrift.moduleOf("ssl_model.model.encoder.layers.7.fc1.weight"));
         assertEquals("ssl_model.model.post_extract_proj", WeightDrift.moduleOf("ssl_model.model.post_extract_proj.weight"));
+        assertEquals("ssl_model.model.encoder.layer_norm", WeightDrift.moduleOf("ssl_model.model.encoder.layer_norm.bias"));
+        assertEquals("ssl_model.model.mask_emb", WeightDrift.moduleOf("ssl_model.model.mask_emb"));
         assertEquals("m_ssl.model.feature_extractor.conv_layers.0",
                 WeightDrift.moduleOf("m_ssl.model.feature_extractor.conv_layers.0.0.weight"));
     }

@@ -72,7 +72,8 @@ public final class Aasist implements SpoofModel {
         for (int i = 0; i < encoder.length; i++) {
             Tensor in = x;
             ResidualBlock block = encoder[i];
-            x = ops.report("encoder." + i, ops.scoped(o -> block.forward(o, in)), Layout.FEATURE_MAP);
+            x = ops.report(ResidualBlock.ENCODER_NAMES.get(i), ops.scoped(o -> block.forward(o, in)),
+                    Layout.FEATURE_MAP);
         }
         // x: [B, C, bands, frames]. Spectral nodes: max over time of |x|; temporal: max over bands.
         Tensor spectral = ops.addInPlace(ops.transpose(ops.max(x, 3, true), 1, 2), posS);

@@ -96,7 +96,8 @@ public final class SslAasist implements SpoofModel {
         for (int i = 0; i < encoder.length; i++) {
             Tensor in = x;
             ResidualBlock block = encoder[i];
-            x = ops.report("encoder." + i, ops.scoped(o -> block.forward(o, in)), Layout.FEATURE_MAP);
+            x = ops.report(ResidualBlock.ENCODER_NAMES.get(i), ops.scoped(o -> block.forward(o, in)),
+                    Layout.FEATURE_MAP);
         }
         x = ops.report("first_bn1", ops.actInPlace(Activation.SELU, firstBn1.forward(ops, x)),
                 Layout.FEATURE_MAP);                                                // [B, C, F, T]

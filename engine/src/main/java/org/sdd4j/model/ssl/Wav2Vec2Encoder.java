@@ -35,8 +35,9 @@ public final class Wav2Vec2Encoder {
     private final Tensor encoderNormWeight;
     private final Tensor encoderNormBias;
     private final List<Layer> layers = new ArrayList<>();
-    /** The weights' prefix in the whole checkpoint, so reported layer names are the checkpoint's module names. */
-    private final String reportPrefix;
+    /** Reported names (the checkpoint's module names, with the weights' prefix in the whole checkpoint). */
+    private final String extractorName;
+    private final String[] layerNames;
 
     private record Layer(Linear q, Linear k, Linear v, Linear out, Tensor attnNormW, Tensor attnNormB, Linear fc1,
                          Linear fc2, Tensor finalNormW, Tensor finalNormB) {
@@ -61,7 +62,6 @@ public final class Wav2Vec2Encoder {
      * {@code <reportPrefix>feature_extractor} and {@code <reportPrefix>encoder.layers.<i>}.
      */
     public Wav2Vec2Encoder(StateDict sd, int heads, Boolean preLayerNorm, String reportPrefix) {
-        this.reportPrefix = reportPrefix;
         Wav2Vec2Weights w = new Wav2Vec2Weights(sd);
         this.config = Wav2Vec2Config.infer(w, heads, preLayerNorm);
         int n = config.convChannels().length;
@@ -97,6 +97,11 @@ public final class Wav2Vec2Encoder {
                     linear(w, p + ".fc1", d, config.ffn()), linear(w, p + ".fc2", config.ffn(), d),
                     w.require(p + ".final_layer_norm.weight", d), w.require(p + ".final_layer_norm.bias", d)));
         }
+        extractorName = reportPrefix + "feature_extractor";
+        layerNames = new String[config.layers()];
+        for (int i = 0; i < layerNames.length; i++) {
+            layerNames[i] = reportPrefix + "encoder.layers." + i;
+        }
     }
 
     private static Linear linear(Wav2Vec2Weights w, String p, int in, int out) {
@@ -117,7 +122,7 @@ public final class Wav2Vec2Encoder {
      * (0: transformer input after the positional conv (and, post-LN, the first LayerNorm); i: after layer i).
      */
     public Tensor forward(Ops ops, Tensor waveforms, List<Tensor> hiddenStates) {
-        Tensor x = ops.report(reportPrefix + "feature_extractor", extractFeatures(ops, waveforms),
+        Tensor x = ops.report(extractorName, extractFeatures(ops, waveforms),
                 Layout.FEATURE_MAP);                                 // [B, C, frames]
         x = ops.transpose(x, 1, 2);                                  // [B, frames, C]
         x = projection.forward(ops, ops.layerNorm(x, projNormWeight, projNormBias, EPS));
@@ -132,7 +137,7 @@ public final class Wav2Vec2Encoder {
             Tensor in = x;
             Layer layer = layers.get(i);
             x = ops.scoped(o -> config.preLayerNorm() ? preLnLayer(o, layer, in) : postLnLayer(o, layer, in));
-            ops.report(reportPrefix + "encoder.layers." + i, x, Layout.FRAMES);
+            ops.report(layerNames[i], x, Layout.FRAMES);
             if (hiddenStates != null) {
                 hiddenStates.add(x);
             }
