@@ -23,6 +23,8 @@ public final class Ops implements AutoCloseable {
     private final Tape tape;
     private final boolean training;
     private final java.util.random.RandomGenerator rng;
+    /** Where models report named layer outputs; null (the usual case) when nobody listens. */
+    private final LayerRecorder recorder;
 
     /**
      * A scope with its own shared arena: shared, not confined, because the backends' worker threads read
@@ -34,14 +36,24 @@ public final class Ops implements AutoCloseable {
 
     /** A scope allocating in {@code arena}, which must not be confined when the backend has several threads. */
     public Ops(Backend backend, Arena arena) {
-        this(backend, arena, false, false, null);
+        this(backend, arena, false, false, null, null);
     }
 
-    private Ops(Backend backend, Arena arena, boolean training, boolean record, java.util.random.RandomGenerator rng) {
+    /**
+     * An inference scope, like {@link #Ops(Backend)}, in which models {@link #report} named layer outputs to
+     * {@code recorder} (child scopes included).
+     */
+    public Ops(Backend backend, LayerRecorder recorder) {
+        this(backend, Arena.ofShared(), false, false, null, java.util.Objects.requireNonNull(recorder, "recorder"));
+    }
+
+    private Ops(Backend backend, Arena arena, boolean training, boolean record, java.util.random.RandomGenerator rng,
+                LayerRecorder recorder) {
         this.backend = backend;
         this.arena = arena;
         this.training = training;
         this.rng = rng;
+        this.recorder = recorder;
         this.tape = record ? new Tape(new Tape.GradAllocator() {
             // Gradients come from the pool unbound to the arena, so backward can return each as soon as it is used.
             @Override
@@ -63,12 +75,20 @@ public final class Ops implements AutoCloseable {
      * parameters is taped for {@link Tape#backward}.
      */
     public static Ops training(Backend backend, boolean record, java.util.random.RandomGenerator rng) {
-        return new Ops(backend, Arena.ofShared(), true, record, rng);
+        return new Ops(backend, Arena.ofShared(), true, record, rng, null);
     }
 
     /** The tape recording this scope's operations, or null when gradients are not recorded. */
     public Tape tape() {
         return tape;
+    }
+
+    /** Hands a named layer output to this scope's {@link LayerRecorder}, if it has one; returns {@code output}. */
+    public Tensor report(String layer, Tensor output, LayerRecorder.Layout layout) {
+        if (recorder != null) {
+            recorder.record(layer, output, layout);
+        }
+        return output;
     }
 
     /** Whether layers run in training mode (batch-norm batch statistics, active dropout). */
@@ -149,7 +169,7 @@ public final class Ops implements AutoCloseable {
         if (tape != null || training) {
             return body.apply(this); // backward needs the intermediates; training mode keeps one scope
         }
-        try (Ops child = new Ops(backend)) {
+        try (Ops child = new Ops(backend, Arena.ofShared(), false, false, null, recorder)) {
             Tensor r = body.apply(child);
             Tensor kept = empty(r.shape());
             kept.copyFrom(r);

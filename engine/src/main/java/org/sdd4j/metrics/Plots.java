@@ -11,7 +11,8 @@ import javax.imageio.ImageIO;
 
 /**
  * The DET curve (miss against false alarm rate on normal-deviate axes, where Gaussian score
- * distributions draw straight lines) and the score histograms of a {@link ScoreSet}, as SVG and PNG.
+ * distributions draw straight lines) and the score histograms of a {@link ScoreSet}, training curves, and
+ * per-layer bar charts, as SVG and PNG.
  */
 public final class Plots {
     private static final int WIDTH = 640;
@@ -85,15 +86,118 @@ public final class Plots {
         c.text(LEFT + plotW / 2, 22, title, 15, Canvas.Align.MIDDLE, false);
     }
 
+    /** One named row of values of a {@link #writeLayerChart layer chart}, one value per layer (NaN: none). */
+    public record Series(String name, double[] values) {
+    }
+
+    private static final int[] SERIES_COLOURS = {BONAFIDE, 0xff7f0e, 0x2ca02c, SPOOF};
+    private static final int LABEL_CHARS = 28;
+    private static final double LABEL_CHAR_WIDTH = 6;
+    private static final double LEGEND = 34;
+
+    /**
+     * A bar chart of values per named layer (one bar per series in each layer's slot, layers in the given
+     * order along x, names written vertically below, the legend under them), as {@code name.svg} and
+     * {@code name.png} in {@code folder}. Without {@code yMax} the y axis spans {@code [min(0, values),
+     * max(values)]}; with it (e.g. 1 for similarities) it spans {@code [lower, yMax]}, the lower end the
+     * tenth below the smallest value, so that small differences near the top stay visible.
+     */
+    public static List<Path> writeLayerChart(Path folder, String name, String title, String yLabel,
+                                             List<String> layers, List<Series> series, Double yMax) throws IOException {
+        for (Series s : series) {
+            if (s.values().length != layers.size()) {
+                throw new IllegalArgumentException("series " + s.name() + " has " + s.values().length + " values for "
+                        + layers.size() + " layers");
+            }
+        }
+        Files.createDirectories(folder);
+        int longest = layers.stream().mapToInt(l -> Math.min(l.length(), LABEL_CHARS)).max().orElse(0);
+        double labels = 12 + longest * LABEL_CHAR_WIDTH;
+        int width = (int) Math.max(WIDTH, LEFT + RIGHT + 12.0 * layers.size() * Math.max(2, series.size()));
+        int height = (int) (TOP + 320 + labels + LEGEND);
+        Consumer<Canvas> draw = c -> drawLayerChart(c, width, height, labels, title, yLabel, layers, series, yMax);
+        return List.of(svg(folder.resolve(name + ".svg"), width, height, draw),
+                png(folder.resolve(name + ".png"), width, height, draw));
+    }
+
+    static void drawLayerChart(Canvas c, int width, int height, double labels, String title, String yLabel,
+                               List<String> layers, List<Series> series, Double yMax) {
+        double plotW = width - LEFT - RIGHT, plotH = height - TOP - labels - LEGEND;
+        double min = Double.POSITIVE_INFINITY, max = Double.NEGATIVE_INFINITY;
+        for (Series s : series) {
+            for (double v : s.values()) {
+                if (Double.isFinite(v)) {
+                    min = Math.min(min, v);
+                    max = Math.max(max, v);
+                }
+            }
+        }
+        double lo, hi;
+        if (yMax != null) {
+            hi = yMax;
+            lo = Double.isFinite(min) ? Math.min(Math.floor(min * 10 - 1e-9) / 10, hi - 0.1) : hi - 1;
+        } else {
+            lo = Double.isFinite(min) ? Math.min(0, min) : 0;
+            hi = Double.isFinite(max) ? max : 1;
+        }
+        if (!(hi > lo)) {
+            hi = lo + 1;
+        }
+        final double y0 = lo, y1 = hi;
+        java.util.function.DoubleUnaryOperator py = v -> TOP + (y1 - clamp(v, y0, y1)) / (y1 - y0) * plotH;
+        for (int i = 0; i <= 4; i++) {
+            double v = y1 - (y1 - y0) * i / 4, gy = py.applyAsDouble(v);
+            c.line(LEFT, gy, LEFT + plotW, gy, GRID, 1, false);
+            c.text(LEFT - 6, gy + 4, String.format(Locale.ROOT, "%.3g", v), 11, Canvas.Align.END, false);
+        }
+        double slot = layers.isEmpty() ? plotW : plotW / layers.size();
+        double bar = slot * 0.8 / Math.max(1, series.size());
+        double zero = py.applyAsDouble(0);   // bars grow from 0, or from the axis's end when 0 is off it
+        for (int l = 0; l < layers.size(); l++) {
+            double x = LEFT + l * slot;
+            for (int k = 0; k < series.size(); k++) {
+                double v = series.get(k).values()[l];
+                if (Double.isFinite(v)) {
+                    double end = py.applyAsDouble(v);
+                    c.fillRect(x + slot * 0.1 + k * bar, Math.min(end, zero), bar, Math.max(Math.abs(zero - end), 0.5),
+                            SERIES_COLOURS[k % SERIES_COLOURS.length], 0.85);
+                }
+            }
+            String label = layers.get(l);
+            if (label.length() > LABEL_CHARS) {
+                label = "\u2026" + label.substring(label.length() - LABEL_CHARS + 1);
+            }
+            c.text(x + slot / 2 + 4, TOP + plotH + 6, label, 10, Canvas.Align.END, true);
+        }
+        frame(c, plotW, plotH);
+        double lx = LEFT;
+        for (int k = 0; k < series.size(); k++) {
+            double ly = height - LEGEND + 10;
+            c.fillRect(lx, ly, 12, 12, SERIES_COLOURS[k % SERIES_COLOURS.length], 0.85);
+            c.text(lx + 18, ly + 10, series.get(k).name(), 11, Canvas.Align.START, false);
+            lx += 40 + 7 * series.get(k).name().length();
+        }
+        c.text(18, TOP + plotH / 2, yLabel, 13, Canvas.Align.MIDDLE, true);
+        c.text(LEFT + plotW / 2, 22, title, 15, Canvas.Align.MIDDLE, false);
+    }
+
     private static Path svg(Path file, Consumer<Canvas> draw) throws IOException {
-        SvgCanvas c = new SvgCanvas(WIDTH, HEIGHT);
+        return svg(file, WIDTH, HEIGHT, draw);
+    }
+
+    private static Path svg(Path file, int width, int height, Consumer<Canvas> draw) throws IOException {
+        SvgCanvas c = new SvgCanvas(width, height);
         draw.accept(c);
         return Files.writeString(file, c.finish(), StandardCharsets.UTF_8);
     }
 
     private static Path png(Path file, Consumer<Canvas> draw) throws IOException {
+        return png(file, WIDTH, HEIGHT, draw);
+    }
+
+    private static Path png(Path file, int width, int height, Consumer<Canvas> draw) throws IOException {
         System.setProperty("java.awt.headless", "true");
-        RasterCanvas c = new RasterCanvas(WIDTH, HEIGHT);
+        RasterCanvas c = new RasterCanvas(width, height);
         draw.accept(c);
         if (!ImageIO.write(c.finish(), "png", file.toFile())) {
             throw new IOException(file + ": no PNG writer available");

@@ -16,7 +16,7 @@ import picocli.CommandLine.ScopeType;
  */
 @Command(name = "sdd4j", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Speech deepfake detection on the JVM.",
-        subcommands = {ScoreCommand.class, EvalCommand.class, TrainCommand.class, CorpusCommand.class, InfoCommand.class, ModelsCommand.class, CommandLine.HelpCommand.class},
+        subcommands = {ScoreCommand.class, EvalCommand.class, TrainCommand.class, DriftCommand.class, CorpusCommand.class, InfoCommand.class, ModelsCommand.class, CommandLine.HelpCommand.class},
         footer = {"", "Exit codes: 0 success, 1 usage or model error, 2 some inputs could not be scored.",
             "Set SDD4J_DEBUG=1 or pass --debug for stack traces."})
 public final class Main implements Runnable {

@@ -1,6 +1,7 @@
 package org.sdd4j.model.aasist;
 
 import org.sdd4j.backend.Activation;
+import org.sdd4j.backend.LayerRecorder.Layout;
 import org.sdd4j.backend.Ops;
 import org.sdd4j.checkpoint.StateDict;
 import org.sdd4j.model.InputSpec;
@@ -67,10 +68,12 @@ public final class Aasist implements SpoofModel {
     @Override
     public Tensor logits(Ops ops, Tensor waveforms) {
         // Each stage runs in its own scope: only one stage's activations are alive at a time.
-        Tensor x = ops.scoped(o -> frontEnd(o, waveforms));
-        for (ResidualBlock block : encoder) {
+        Tensor x = ops.report("front_end", ops.scoped(o -> frontEnd(o, waveforms)), Layout.FEATURE_MAP);
+        for (int i = 0; i < encoder.length; i++) {
             Tensor in = x;
-            x = ops.scoped(o -> block.forward(o, in));
+            ResidualBlock block = encoder[i];
+            x = ops.report(ResidualBlock.ENCODER_NAMES.get(i), ops.scoped(o -> block.forward(o, in)),
+                    Layout.FEATURE_MAP);
         }
         // x: [B, C, bands, frames]. Spectral nodes: max over time of |x|; temporal: max over bands.
         Tensor spectral = ops.addInPlace(ops.transpose(ops.max(x, 3, true), 1, 2), posS);

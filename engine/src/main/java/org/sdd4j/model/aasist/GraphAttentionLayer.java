@@ -1,6 +1,7 @@
 package org.sdd4j.model.aasist;
 
 import org.sdd4j.backend.Activation;
+import org.sdd4j.backend.LayerRecorder.Layout;
 import org.sdd4j.backend.Ops;
 import org.sdd4j.checkpoint.StateDict;
 import org.sdd4j.nn.BatchNorm;
@@ -19,6 +20,7 @@ final class GraphAttentionLayer {
     private final Linear projWithoutAtt;
     private final BatchNorm bn;
     private final float temperature;
+    private final String name;
 
     GraphAttentionLayer(StateDict sd, String prefix, int in, int out, double temperature) {
         this.attProj = Linear.load(sd, prefix + ".att_proj", in, out, true);
@@ -27,6 +29,7 @@ final class GraphAttentionLayer {
         this.projWithoutAtt = Linear.load(sd, prefix + ".proj_without_att", in, out, true);
         this.bn = BatchNorm.load(sd, prefix + ".bn", out);
         this.temperature = (float) temperature;
+        this.name = prefix;
     }
 
     /** Input dropout of the reference layer (training only). */
@@ -37,6 +40,6 @@ final class GraphAttentionLayer {
         Tensor att = GraphOps.pairwiseAttention(ops, x, attProj, (i, j) -> attWeight, new Tensor[] {attWeight},
                 temperature);
         Tensor y = ops.addInPlace(projWithAtt.forward(ops, ops.matmul(att, x, false)), projWithoutAtt.forward(ops, x));
-        return ops.actInPlace(Activation.SELU, bn.forwardNodes(ops, y));
+        return ops.report(name, ops.actInPlace(Activation.SELU, bn.forwardNodes(ops, y)), Layout.NODES);
     }
 }

@@ -1,5 +1,6 @@
 package org.sdd4j.model.aasist;
 
+import org.sdd4j.backend.LayerRecorder.Layout;
 import org.sdd4j.backend.Ops;
 import org.sdd4j.checkpoint.StateDict;
 import org.sdd4j.nn.Linear;
@@ -65,7 +66,8 @@ public final class GraphBackEnd {
         Tensor master = ops.maximum(ops.dropout(one.master, BRANCH_DROPOUT), ops.dropout(two.master, BRANCH_DROPOUT))
                 .reshape(b, -1);
         Tensor hidden = ops.concat(1, ops.max(t, 1, true), ops.mean(t, 1), ops.max(s, 1, true), ops.mean(s, 1), master);
-        return outLayer.forward(ops, ops.dropout(hidden, READOUT_DROPOUT));
+        ops.report("readout", hidden, Layout.VECTOR);
+        return ops.report("out_layer", outLayer.forward(ops, ops.dropout(hidden, READOUT_DROPOUT)), Layout.VECTOR);
     }
 
     private static final double BRANCH_DROPOUT = 0.2;

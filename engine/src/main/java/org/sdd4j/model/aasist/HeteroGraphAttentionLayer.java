@@ -1,6 +1,7 @@
 package org.sdd4j.model.aasist;
 
 import org.sdd4j.backend.Activation;
+import org.sdd4j.backend.LayerRecorder.Layout;
 import org.sdd4j.backend.Ops;
 import org.sdd4j.checkpoint.StateDict;
 import org.sdd4j.nn.BatchNorm;
@@ -28,6 +29,7 @@ final class HeteroGraphAttentionLayer {
     private final Linear projWithoutAttM;
     private final BatchNorm bn;
     private final float temperature;
+    private final String name;
 
     /** The updated node sets and master node. */
     record Output(Tensor type1, Tensor type2, Tensor master) {
@@ -48,6 +50,7 @@ final class HeteroGraphAttentionLayer {
         this.projWithoutAttM = Linear.load(sd, p + ".proj_without_attM", in, out, true);
         this.bn = BatchNorm.load(sd, p + ".bn", out);
         this.temperature = (float) temperature;
+        this.name = p;
     }
 
     /**
@@ -65,6 +68,7 @@ final class HeteroGraphAttentionLayer {
         Tensor newMaster = updateMaster(ops, x, master);
         Tensor y = ops.addInPlace(projWithAtt.forward(ops, ops.matmul(att, x, false)), projWithoutAtt.forward(ops, x));
         y = ops.actInPlace(Activation.SELU, bn.forwardNodes(ops, y));
+        ops.report(name, y, Layout.NODES); // both node types; the master node is read out separately
         return new Output(ops.narrow(y, 1, 0, n1), ops.narrow(y, 1, n1, n2), newMaster);
     }
 

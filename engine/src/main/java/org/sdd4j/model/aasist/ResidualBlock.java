@@ -16,6 +16,10 @@ import org.sdd4j.tensor.Tensor;
  * checkpoint must have it) but not evaluated.
  */
 public final class ResidualBlock {
+    /** The names the encoder's blocks report their outputs under ({@link Ops#report}): their checkpoint modules. */
+    public static final java.util.List<String> ENCODER_NAMES =
+            java.util.stream.IntStream.range(0, 6).mapToObj(i -> "encoder." + i).toList();
+
     private final BatchNorm bn1;
     private final Conv2d conv1;
     private final BatchNorm bn2;

@@ -1,5 +1,6 @@
 package org.sdd4j.model.ssl;
 
+import org.sdd4j.backend.LayerRecorder.Layout;
 import org.sdd4j.backend.Ops;
 import org.sdd4j.checkpoint.StateDict;
 import org.sdd4j.model.InputSpec;
@@ -27,7 +28,7 @@ public final class AntiDeepfake implements SpoofModel {
 
     /** @param heads the SSL encoder's attention heads, or 0 for the published rule */
     public AntiDeepfake(StateDict sd, int heads) {
-        this.ssl = new Wav2Vec2Encoder(sd.subset(SSL_PREFIX), heads);
+        this.ssl = new Wav2Vec2Encoder(sd.subset(SSL_PREFIX), heads, null, SSL_PREFIX);
         this.projFc = Linear.load(sd, "proj_fc", ssl.config().hidden(), 2, true);
         this.parameters = ParameterCount.of(sd);
     }
@@ -58,6 +59,7 @@ public final class AntiDeepfake implements SpoofModel {
 
     @Override
     public Tensor logits(Ops ops, Tensor waveforms) {
-        return projFc.forward(ops, ops.mean(ssl.forward(ops, waveforms), 1));
+        Tensor pooled = ops.report("pooled", ops.mean(ssl.forward(ops, waveforms), 1), Layout.VECTOR);
+        return ops.report("proj_fc", projFc.forward(ops, pooled), Layout.VECTOR);
     }
 }

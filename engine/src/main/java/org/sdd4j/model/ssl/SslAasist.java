@@ -1,6 +1,7 @@
 package org.sdd4j.model.ssl;
 
 import org.sdd4j.backend.Activation;
+import org.sdd4j.backend.LayerRecorder.Layout;
 import org.sdd4j.backend.Ops;
 import org.sdd4j.checkpoint.StateDict;
 import org.sdd4j.model.InputSpec;
@@ -42,7 +43,7 @@ public final class SslAasist implements SpoofModel {
     /** @param heads the SSL encoder's attention heads, or 0 for the published rule */
     public SslAasist(StateDict sd, int heads) {
         AasistConfig c = AasistConfig.SSL_AASIST;
-        this.ssl = new Wav2Vec2Encoder(sd.subset(SSL_PREFIX), heads);
+        this.ssl = new Wav2Vec2Encoder(sd.subset(SSL_PREFIX), heads, null, SSL_PREFIX);
         this.ll = Linear.load(sd, "LL", ssl.config().hidden(), 128, true);
         this.firstBn = BatchNorm.load(sd, "first_bn", 1);
         for (int i = 0; i < 6; i++) {
@@ -85,17 +86,21 @@ public final class SslAasist implements SpoofModel {
 
     @Override
     public Tensor logits(Ops ops, Tensor waveforms) {
-        Tensor feat = ops.scoped(o -> ll.forward(o, ssl.forward(o, waveforms)));   // [B, frames, 128]
+        Tensor feat = ops.report("LL", ops.scoped(o -> ll.forward(o, ssl.forward(o, waveforms))),
+                Layout.FRAMES);                                                   // [B, frames, 128]
         int b = feat.dim(0);
         Tensor x = ops.transpose(feat, 1, 2);
         x = x.reshape(b, 1, x.dim(1), x.dim(2));
         x = ops.maxPool2d(x, 3, 3);
-        x = ops.actInPlace(Activation.SELU, firstBn.forward(ops, x));
-        for (ResidualBlock block : encoder) {
+        x = ops.report("first_bn", ops.actInPlace(Activation.SELU, firstBn.forward(ops, x)), Layout.FEATURE_MAP);
+        for (int i = 0; i < encoder.length; i++) {
             Tensor in = x;
-            x = ops.scoped(o -> block.forward(o, in));
+            ResidualBlock block = encoder[i];
+            x = ops.report(ResidualBlock.ENCODER_NAMES.get(i), ops.scoped(o -> block.forward(o, in)),
+                    Layout.FEATURE_MAP);
         }
-        x = ops.actInPlace(Activation.SELU, firstBn1.forward(ops, x));    // [B, C, F, T]
+        x = ops.report("first_bn1", ops.actInPlace(Activation.SELU, firstBn1.forward(ops, x)),
+                Layout.FEATURE_MAP);                                                // [B, C, F, T]
         Tensor w = att3.forward(ops, att2.forward(ops, ops.actInPlace(Activation.SELU, att0.forward(ops, x))));
         Tensor spectral = ops.addInPlace(ops.transpose(AttentivePooling.sum(ops, x, w, 3), 1, 2), posS);
         Tensor temporal = ops.transpose(AttentivePooling.sum(ops, x, w, 2), 1, 2);

@@ -3,6 +3,7 @@ package org.sdd4j.model.ssl;
 import java.util.ArrayList;
 import java.util.List;
 import org.sdd4j.backend.Activation;
+import org.sdd4j.backend.LayerRecorder.Layout;
 import org.sdd4j.backend.Ops;
 import org.sdd4j.checkpoint.StateDict;
 import org.sdd4j.nn.Linear;
@@ -34,6 +35,9 @@ public final class Wav2Vec2Encoder {
     private final Tensor encoderNormWeight;
     private final Tensor encoderNormBias;
     private final List<Layer> layers = new ArrayList<>();
+    /** Reported names (the checkpoint's module names, with the weights' prefix in the whole checkpoint). */
+    private final String extractorName;
+    private final String[] layerNames;
 
     private record Layer(Linear q, Linear k, Linear v, Linear out, Tensor attnNormW, Tensor attnNormB, Linear fc1,
                          Linear fc2, Tensor finalNormW, Tensor finalNormB) {
@@ -49,6 +53,15 @@ public final class Wav2Vec2Encoder {
 
     /** As {@link #Wav2Vec2Encoder(StateDict, int)}, with the transformer's norm placement given (null: inferred). */
     public Wav2Vec2Encoder(StateDict sd, int heads, Boolean preLayerNorm) {
+        this(sd, heads, preLayerNorm, "");
+    }
+
+    /**
+     * As {@link #Wav2Vec2Encoder(StateDict, int, Boolean)}, for weights that sit under {@code reportPrefix} in
+     * the model's checkpoint: the layer outputs it {@link Ops#report reports} are named
+     * {@code <reportPrefix>feature_extractor} and {@code <reportPrefix>encoder.layers.<i>}.
+     */
+    public Wav2Vec2Encoder(StateDict sd, int heads, Boolean preLayerNorm, String reportPrefix) {
         Wav2Vec2Weights w = new Wav2Vec2Weights(sd);
         this.config = Wav2Vec2Config.infer(w, heads, preLayerNorm);
         int n = config.convChannels().length;
@@ -84,6 +97,11 @@ public final class Wav2Vec2Encoder {
                     linear(w, p + ".fc1", d, config.ffn()), linear(w, p + ".fc2", config.ffn(), d),
                     w.require(p + ".final_layer_norm.weight", d), w.require(p + ".final_layer_norm.bias", d)));
         }
+        extractorName = reportPrefix + "feature_extractor";
+        layerNames = new String[config.layers()];
+        for (int i = 0; i < layerNames.length; i++) {
+            layerNames[i] = reportPrefix + "encoder.layers." + i;
+        }
     }
 
     private static Linear linear(Wav2Vec2Weights w, String p, int in, int out) {
@@ -108,8 +126,8 @@ public final class Wav2Vec2Encoder {
         if (hiddenStates != null) {
             hiddenStates.add(x);
         }
-        for (Layer layer : layers) {
-            x = layer(ops, layer, x);
+        for (int i = 0; i < layers.size(); i++) {
+            x = layer(ops, i, x);
             if (hiddenStates != null) {
                 hiddenStates.add(x);
             }
@@ -130,7 +148,7 @@ public final class Wav2Vec2Encoder {
         Tensor x = embed(ops, waveforms);
         states.add(x);
         for (int i = 0; i < upTo; i++) {
-            x = layer(ops, layers.get(i), x);
+            x = layer(ops, i, x);
             states.add(x);
         }
         return states;
@@ -171,15 +189,19 @@ public final class Wav2Vec2Encoder {
 
     /** The transformer's input: features, projection, positional conv (and, post-LN, the first LayerNorm). */
     private Tensor embed(Ops ops, Tensor waveforms) {
-        Tensor x = extractFeatures(ops, waveforms);                  // [B, C, frames]
+        Tensor x = ops.report(extractorName, extractFeatures(ops, waveforms),
+                Layout.FEATURE_MAP);                                 // [B, C, frames]
         x = ops.transpose(x, 1, 2);                                  // [B, frames, C]
         x = projection.forward(ops, ops.layerNorm(x, projNormWeight, projNormBias, EPS));
         x = ops.addInPlace(x, positional(ops, x));
         return config.preLayerNorm() ? x : ops.layerNorm(x, encoderNormWeight, encoderNormBias, EPS);
     }
 
-    private Tensor layer(Ops ops, Layer layer, Tensor in) {
-        return ops.scoped(o -> config.preLayerNorm() ? preLnLayer(o, layer, in) : postLnLayer(o, layer, in));
+    /** Transformer layer {@code i}, reported to the ops' layer recorder under its checkpoint name. */
+    private Tensor layer(Ops ops, int i, Tensor in) {
+        Layer layer = layers.get(i);
+        Tensor out = ops.scoped(o -> config.preLayerNorm() ? preLnLayer(o, layer, in) : postLnLayer(o, layer, in));
+        return ops.report(layerNames[i], out, Layout.FRAMES);
     }
 
     /** The conv feature extractor: {@code [B, T]} to {@code [B, C, frames]}. */
