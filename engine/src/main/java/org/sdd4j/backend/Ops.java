@@ -23,6 +23,7 @@ public final class Ops implements AutoCloseable {
     private final Tape tape;
     private final boolean training;
     private final java.util.random.RandomGenerator rng;
+    private final boolean updateStatistics;
 
     /**
      * A scope with its own shared arena: shared, not confined, because the backends' worker threads read
@@ -34,14 +35,16 @@ public final class Ops implements AutoCloseable {
 
     /** A scope allocating in {@code arena}, which must not be confined when the backend has several threads. */
     public Ops(Backend backend, Arena arena) {
-        this(backend, arena, false, false, null);
+        this(backend, arena, false, false, null, false);
     }
 
-    private Ops(Backend backend, Arena arena, boolean training, boolean record, java.util.random.RandomGenerator rng) {
+    private Ops(Backend backend, Arena arena, boolean training, boolean record, java.util.random.RandomGenerator rng,
+                boolean updateStatistics) {
         this.backend = backend;
         this.arena = arena;
         this.training = training;
         this.rng = rng;
+        this.updateStatistics = updateStatistics;
         this.tape = record ? new Tape(new Tape.GradAllocator() {
             // Gradients come from the pool unbound to the arena, so backward can return each as soon as it is used.
             @Override
@@ -63,7 +66,16 @@ public final class Ops implements AutoCloseable {
      * parameters is taped for {@link Tape#backward}.
      */
     public static Ops training(Backend backend, boolean record, java.util.random.RandomGenerator rng) {
-        return new Ops(backend, Arena.ofShared(), true, record, rng);
+        return new Ops(backend, Arena.ofShared(), true, record, rng, true);
+    }
+
+    /**
+     * A scope for evaluating a frozen copy of a model exactly as the policy pass of the same step sees its
+     * input (GRPO's old and reference policies): training mode (batch statistics, dropout from {@code rng}),
+     * no tape, and batch-norm running statistics left untouched, since a frozen copy must not drift.
+     */
+    public static Ops frozenTraining(Backend backend, java.util.random.RandomGenerator rng) {
+        return new Ops(backend, Arena.ofShared(), true, false, rng, false);
     }
 
     /** The tape recording this scope's operations, or null when gradients are not recorded. */
@@ -175,7 +187,9 @@ public final class Ops implements AutoCloseable {
                                  float momentum, float eps) {
         int c = x.dim(1);
         Tensor out = empty(x.shape()), mean = empty(c), invStd = empty(c);
-        backend.batchNormTrain(x, weight, bias, runningMean, runningVar, momentum, eps, out, mean, invStd);
+        // Momentum 0 keeps running = 1 * running + 0 * batch, bit for bit: a frozen scope's statistics stay put.
+        backend.batchNormTrain(x, weight, bias, runningMean, runningVar, updateStatistics ? momentum : 0f, eps, out,
+                mean, invStd);
         record(out, dy -> backend.batchNormBackward(x, weight, mean, invStd, dy, g(x), g(weight), g(bias)), x, weight,
                 bias);
         return out;
