@@ -82,7 +82,8 @@ public final class Trainer {
                 continue;
             }
             if (stages.size() > 1) {
-                log.printf("stage %d of %d: %s into %s%n", i + 1, stages.size(), stage.method(), stage.output());
+                log.printf("stage %d of %d: %s%s into %s%n", i + 1, stages.size(), stage.method(),
+                        last == null ? "" : " from " + stage.init(), stage.output());
             }
             last = new Trainer(stage, log).run(resume);
         }
