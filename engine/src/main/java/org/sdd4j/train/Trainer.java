@@ -68,15 +68,16 @@ public final class Trainer {
 
     /**
      * Runs the stages of one config file in order ({@link TrainConfig#loadStages}); each stage after the first
-     * starts from the previous stage's final checkpoint. With {@code resume}, finished stages are skipped and the
-     * unfinished one continues from its newest checkpoint. Returns the last stage's final checkpoint.
+     * starts from the previous stage's final checkpoint. With {@code resume}, finished stages before the last are
+     * skipped and the others continue from their newest checkpoints. Returns the last stage's final checkpoint.
      */
     public static Path runStages(List<TrainConfig> stages, PrintStream log, boolean resume) throws IOException {
         Path last = null;
         for (int i = 0; i < stages.size(); i++) {
             TrainConfig stage = last == null ? stages.get(i) : stages.get(i).withInit(last.resolve("model.safetensors"));
             Path done = stage.output().resolve(DONE);
-            if (resume && Files.isRegularFile(done)) {
+            // A finished earlier stage is skipped; the last one resumes normally (its max_steps may have grown).
+            if (resume && i < stages.size() - 1 && Files.isRegularFile(done)) {
                 last = stage.output().resolve(JSON.readTree(done.toFile()).get("checkpoint").asText());
                 log.printf("stage %d of %d (%s) already finished: %s%n", i + 1, stages.size(), stage.method(), last);
                 continue;
