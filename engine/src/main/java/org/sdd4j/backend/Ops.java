@@ -25,6 +25,7 @@ public final class Ops implements AutoCloseable {
     private final java.util.random.RandomGenerator rng;
     /** Where models report named layer outputs; null (the usual case) when nobody listens. */
     private final LayerRecorder recorder;
+    private final boolean updateStatistics;
 
     /**
      * A scope with its own shared arena: shared, not confined, because the backends' worker threads read
@@ -36,7 +37,7 @@ public final class Ops implements AutoCloseable {
 
     /** A scope allocating in {@code arena}, which must not be confined when the backend has several threads. */
     public Ops(Backend backend, Arena arena) {
-        this(backend, arena, false, false, null, null);
+        this(backend, arena, false, false, null, false, null);
     }
 
     /**
@@ -44,16 +45,17 @@ public final class Ops implements AutoCloseable {
      * {@code recorder} (child scopes included).
      */
     public Ops(Backend backend, LayerRecorder recorder) {
-        this(backend, Arena.ofShared(), false, false, null, java.util.Objects.requireNonNull(recorder, "recorder"));
+        this(backend, Arena.ofShared(), false, false, null, false, java.util.Objects.requireNonNull(recorder, "recorder"));
     }
 
     private Ops(Backend backend, Arena arena, boolean training, boolean record, java.util.random.RandomGenerator rng,
-                LayerRecorder recorder) {
+                boolean updateStatistics, LayerRecorder recorder) {
         this.backend = backend;
         this.arena = arena;
         this.training = training;
         this.rng = rng;
         this.recorder = recorder;
+        this.updateStatistics = updateStatistics;
         this.tape = record ? new Tape(new Tape.GradAllocator() {
             // Gradients come from the pool unbound to the arena, so backward can return each as soon as it is used.
             @Override
@@ -75,7 +77,16 @@ public final class Ops implements AutoCloseable {
      * parameters is taped for {@link Tape#backward}.
      */
     public static Ops training(Backend backend, boolean record, java.util.random.RandomGenerator rng) {
-        return new Ops(backend, Arena.ofShared(), true, record, rng, null);
+        return new Ops(backend, Arena.ofShared(), true, record, rng, true, null);
+    }
+
+    /**
+     * A scope for evaluating a frozen copy of a model exactly as the policy pass of the same step sees its
+     * input (GRPO's old and reference policies): training mode (batch statistics, dropout from {@code rng}),
+     * no tape, and batch-norm running statistics left untouched, since a frozen copy must not drift.
+     */
+    public static Ops frozenTraining(Backend backend, java.util.random.RandomGenerator rng) {
+        return new Ops(backend, Arena.ofShared(), true, false, rng, false, null);
     }
 
     /** The tape recording this scope's operations, or null when gradients are not recorded. */
@@ -169,7 +180,7 @@ public final class Ops implements AutoCloseable {
         if (tape != null || training) {
             return body.apply(this); // backward needs the intermediates; training mode keeps one scope
         }
-        try (Ops child = new Ops(backend, Arena.ofShared(), false, false, null, recorder)) {
+        try (Ops child = new Ops(backend, Arena.ofShared(), false, false, null, false, recorder)) {
             Tensor r = body.apply(child);
             Tensor kept = empty(r.shape());
             kept.copyFrom(r);
@@ -195,7 +206,9 @@ public final class Ops implements AutoCloseable {
                                  float momentum, float eps) {
         int c = x.dim(1);
         Tensor out = empty(x.shape()), mean = empty(c), invStd = empty(c);
-        backend.batchNormTrain(x, weight, bias, runningMean, runningVar, momentum, eps, out, mean, invStd);
+        // Momentum 0 keeps running = 1 * running + 0 * batch, bit for bit: a frozen scope's statistics stay put.
+        backend.batchNormTrain(x, weight, bias, runningMean, runningVar, updateStatistics ? momentum : 0f, eps, out,
+                mean, invStd);
         record(out, dy -> backend.batchNormBackward(x, weight, mean, invStd, dy, g(x), g(weight), g(bias)), x, weight,
                 bias);
         return out;

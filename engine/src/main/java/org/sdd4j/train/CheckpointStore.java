@@ -38,6 +38,15 @@ public final class CheckpointStore {
     }
 
     public Path save(Parameters params, Adam adam, JsonNode modelConfig, State state) throws IOException {
+        return save(params, adam, modelConfig, state, Map.of());
+    }
+
+    /**
+     * As above, with further weight blocks a method needs to resume (e.g. GRPO's old policy), each written as
+     * {@code <name>.safetensors}.
+     */
+    public Path save(Parameters params, Adam adam, JsonNode modelConfig, State state, Map<String, Parameters> extra)
+            throws IOException {
         Files.createDirectories(dir);
         String name = String.format("step-%08d", state.step());
         Path tmp = Files.createTempDirectory(dir, name + ".tmp");
@@ -54,6 +63,11 @@ public final class CheckpointStore {
         }
         SafetensorsWriter.write(tmp.resolve("model.safetensors"), weights, Map.of("format", "pt", "writer", "sdd4j"));
         SafetensorsWriter.write(tmp.resolve("optimizer.safetensors"), moments);
+        for (var x : extra.entrySet()) {
+            Map<String, Tensor> block = new LinkedHashMap<>();
+            x.getValue().entries().forEach(e -> block.put(e.name(), e.value()));
+            SafetensorsWriter.write(tmp.resolve(x.getKey() + ".safetensors"), block);
+        }
         if (modelConfig != null) {
             Files.writeString(tmp.resolve("config.json"), JSON.writerWithDefaultPrettyPrinter().writeValueAsString(modelConfig));
         }
@@ -101,6 +115,23 @@ public final class CheckpointStore {
             }
         }
         return new State(s.get("step").asLong(), s.get("epoch").asInt(), s.get("batch_in_epoch").asInt());
+    }
+
+    /**
+     * Loads the weight block {@code name} that {@link #save(Parameters, Adam, JsonNode, State, Map)} wrote into
+     * {@code into}; false when the checkpoint holds none.
+     */
+    public boolean restoreExtra(Path checkpoint, String name, Parameters into) throws IOException {
+        Path file = checkpoint.resolve(name + ".safetensors");
+        if (!Files.isRegularFile(file)) {
+            return false;
+        }
+        try (StateDict w = Checkpoints.open(file)) {
+            for (Parameters.Entry e : into.entries()) {
+                e.value().copyFrom(w.require(e.name(), e.value().shape()));
+            }
+        }
+        return true;
     }
 
     private static void deleteTree(Path p) throws IOException {

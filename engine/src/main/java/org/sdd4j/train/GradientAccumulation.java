@@ -23,10 +23,10 @@ record GradientAccumulation(int microBatches) {
     }
 
     /**
-     * The position that seeds micro-batch {@code index} of step {@code step}'s dropout: {@code step} itself without
-     * accumulation, so runs with {@code accumulate_steps: 1} draw as before.
+     * The position that seeds micro-batch {@code index} of step {@code step}'s random draws (dropout, GRPO's label
+     * samples): {@code step} itself without accumulation, so runs with {@code accumulate_steps: 1} draw as before.
      */
-    long dropoutPosition(long step, int index) {
+    long randomPosition(long step, int index) {
         return step * microBatches + index;
     }
 }

@@ -126,6 +126,41 @@ public final class Parameters implements AutoCloseable {
         return weights;
     }
 
+    /**
+     * A frozen snapshot of this block (GRPO's old and reference policies): the whole weight block in one
+     * bulk copy, tensors at the same offsets, no gradients. Build a model from its {@link #stateDict()}; refresh
+     * it later with {@link #copyFrom}, again one bulk copy.
+     */
+    public Parameters frozenCopy() {
+        Arena copyArena = Arena.ofShared();
+        try {
+            MemorySegment w = copyArena.allocate(weights.byteSize(), 64);
+            MemorySegment.copy(weights, 0, w, 0, weights.byteSize());
+            List<Entry> list = new ArrayList<>(entries.size());
+            Map<String, Tensor> views = new LinkedHashMap<>(stateDict.tensors());
+            for (Entry e : entries) {
+                Tensor view = Tensor.wrap(w.asSlice(e.offset(), e.value().numel() * 4), DType.F32, e.value().shape());
+                list.add(new Entry(e.name(), view, null, e.offset()));
+                views.put(e.name(), view);
+            }
+            return new Parameters(copyArena, w, copyArena.allocate(64, 64), Collections.unmodifiableList(list),
+                    StateDict.of(stateDict.source(), copyArena, views), 0);
+        } catch (RuntimeException | Error e) {
+            copyArena.close();
+            throw e;
+        }
+    }
+
+    /** Bytes of the weight block (parameters and statistics). */
+    public long weightBytes() {
+        return weights.byteSize();
+    }
+
+    /** Bytes of the gradient block (trainable parameters only). */
+    public long gradientBytes() {
+        return grads.byteSize();
+    }
+
     /** Copies every weight and statistic from {@code other}, which must have the same layout. */
     public void copyFrom(Parameters other) {
         if (other.weights.byteSize() != weights.byteSize()) {

@@ -71,8 +71,7 @@ public final class TrainStep {
         }
         params.zeroGrad();
         int n = microBatches.size();
-        // torch leaves .grad None for parameters no micro-batch reached; Adam skips those (see Tape#receivedGrad).
-        boolean[] received = new boolean[params.entries().size()];
+        GradientReach reach = new GradientReach(params);
         double loss = 0;
         for (MicroBatch mb : microBatches) {
             try (Ops ops = Ops.training(backend, true, mb.dropout())) {
@@ -91,17 +90,11 @@ public final class TrainStep {
                 Tensor l = Losses.crossEntropy(ops, model.logits(ops, x), mb.labels(), classWeights);
                 loss += l.getFloat(0);
                 ops.tape().backward(n == 1 ? l : ops.divide(l, n));
-                for (int i = 0; i < received.length; i++) {
-                    received[i] |= ops.tape().receivedGrad(params.entries().get(i).value());
-                }
+                reach.add(ops.tape());
             }
         }
         double norm = Double.isInfinite(clipNorm) ? Double.NaN : GradClip.clip(params, clipNorm);
-        java.util.Map<Parameters.Entry, Boolean> touched = new java.util.IdentityHashMap<>();
-        for (int i = 0; i < received.length; i++) {
-            touched.put(params.entries().get(i), received[i]);
-        }
-        optimizer.step(lr, touched::get);
+        optimizer.step(lr, reach.asFilter());
         return new Result(loss / n, norm, lr);
     }
 }

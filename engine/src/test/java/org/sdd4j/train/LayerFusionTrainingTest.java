@@ -77,7 +77,7 @@ class LayerFusionTrainingTest {
     void trainsOnlyTheHeadResumesBitIdenticalAndScores() throws Exception {
         dataset();
         PrintStream quiet = new PrintStream(new ByteArrayOutputStream());
-        Path full = new SftTrainer(TrainConfig.load(config("full")), quiet).run(false);
+        Path full = new Trainer(TrainConfig.load(config("full")), quiet).run(false);
         List<String> log = Files.readAllLines(dir.resolve("full/log.jsonl"));
         // 8 batches of 2 per epoch in steps of 3, 3, 2 batches: 3 optimiser steps per epoch, and 2 validations.
         assertEquals(6, log.stream().filter(l -> l.contains("\"type\":\"step\"")).count(), String.join("\n", log));
@@ -97,8 +97,8 @@ class LayerFusionTrainingTest {
         }
 
         // Killed after step 4 (last checkpoint: step 4, the middle of epoch 2), resumed to the end.
-        new SftTrainer(TrainConfig.load(config("split")), quiet).run(false, 4);
-        Path resumed = new SftTrainer(TrainConfig.load(config("split")), quiet).run(true);
+        new Trainer(TrainConfig.load(config("split")), quiet).run(false, 4);
+        Path resumed = new Trainer(TrainConfig.load(config("split")), quiet).run(true);
         try (StateDict a = Checkpoints.open(full.resolve("model.safetensors"));
              StateDict b = Checkpoints.open(resumed.resolve("model.safetensors"))) {
             for (String k : a.keys()) {
@@ -121,7 +121,7 @@ class LayerFusionTrainingTest {
         Path c = config("deep");
         Files.writeString(c, Files.readString(c).replace("layers: [1, 2]", "layers: [4, 9]"));
         var e = assertThrows(org.sdd4j.checkpoint.CheckpointException.class,
-                () -> new SftTrainer(TrainConfig.load(c), new PrintStream(new ByteArrayOutputStream())).run(false));
+                () -> new Trainer(TrainConfig.load(c), new PrintStream(new ByteArrayOutputStream())).run(false));
         assertTrue(e.getMessage().contains("ssl_aasist_mini.pth") && e.getMessage().contains("0..2"), e.getMessage());
     }
 

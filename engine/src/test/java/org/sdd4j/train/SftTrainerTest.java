@@ -71,7 +71,7 @@ class SftTrainerTest {
     void trainsLogsCheckpointsAndResumesToTheSameWeights() throws Exception {
         dataset();
         PrintStream quiet = new PrintStream(new ByteArrayOutputStream());
-        Path full = new SftTrainer(TrainConfig.load(config("full", 8)), quiet).run(false);
+        Path full = new Trainer(TrainConfig.load(config("full", 8)), quiet).run(false);
         Path run = dir.resolve("full");
         List<String> log = Files.readAllLines(run.resolve("log.jsonl"));
         assertEquals(8 + 2, log.size(), "8 steps and 2 validations: " + log);
@@ -79,10 +79,10 @@ class SftTrainerTest {
         assertTrue(Files.exists(full.resolve("model.safetensors")) && Files.exists(full.resolve("config.json")));
 
         // A run killed after step 3 (its last checkpoint is step 2) and resumed to the end.
-        new SftTrainer(TrainConfig.load(config("split", 8)), quiet).run(false, 3);
+        new Trainer(TrainConfig.load(config("split", 8)), quiet).run(false, 3);
         assertThrows(IllegalStateException.class,
-                () -> new SftTrainer(TrainConfig.load(config("split", 8)), quiet).run(false), "needs --resume");
-        Path resumed = new SftTrainer(TrainConfig.load(config("split", 8)), quiet).run(true);
+                () -> new Trainer(TrainConfig.load(config("split", 8)), quiet).run(false), "needs --resume");
+        Path resumed = new Trainer(TrainConfig.load(config("split", 8)), quiet).run(true);
         try (StateDict a = Checkpoints.open(full.resolve("model.safetensors"));
              StateDict b = Checkpoints.open(resumed.resolve("model.safetensors"))) {
             double worst = 0;

@@ -4,7 +4,7 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
-import org.sdd4j.train.SftTrainer;
+import org.sdd4j.train.Trainer;
 import org.sdd4j.train.TrainConfig;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -15,6 +15,8 @@ import picocli.CommandLine.Option;
             "Writes <output>/log.jsonl (every step and validation), <output>/plots/ (loss and validation EER,",
             "SVG and PNG) and atomic checkpoints <output>/checkpoints/step-N/ (model.safetensors, config.json,",
             "optimizer.safetensors, state.json); score a checkpoint with 'sdd4j score --model .../model.safetensors'.",
+            "method: grpo fine-tunes by GRPO (log adds reward, KL, clip fraction and advantage statistics, plots a",
+            "reward curve); a 'stages' list runs e.g. SFT then GRPO, each stage in <output>/<stage name>.",
             ""})
 final class TrainCommand implements Callable<Integer> {
     @CommandLine.Spec
@@ -31,14 +33,14 @@ final class TrainCommand implements Callable<Integer> {
         if (!Files.isRegularFile(config)) {
             throw new UsageException("config not found: " + config);
         }
-        TrainConfig cfg;
+        java.util.List<TrainConfig> stages;
         try {
-            cfg = TrainConfig.load(config);
+            stages = TrainConfig.loadStages(config);
         } catch (IllegalArgumentException e) {
             throw new UsageException(e.getMessage());
         }
         PrintStream err = System.err;
-        new SftTrainer(cfg, err).run(resume);
+        Trainer.runStages(stages, err, resume);
         return Main.OK;
     }
 }

@@ -12,7 +12,10 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.function.Function;
+import java.util.function.Supplier;
 import java.util.random.RandomGenerator;
 import org.sdd4j.api.ModelLoader;
 import org.sdd4j.augment.RawBoost;
@@ -44,23 +47,53 @@ import org.sdd4j.model.ssl.LayerFusionConfig;
 import org.sdd4j.model.ssl.LayerFusionFfn;
 import org.sdd4j.zoo.ModelFamily;
 import org.sdd4j.tensor.Tensor;
+import org.sdd4j.train.grpo.GrpoStep;
 
 /**
- * Supervised training from a {@link TrainConfig}: balanced or shuffled batches prefetched on worker threads,
- * RawBoost, Adam(W) with a schedule and clipping, a JSON-lines log of every step and validation, loss and
- * validation-EER plots, and atomic checkpoints that {@code --resume} continues from. Every random choice
- * (data order, crops, augmentation, dropout) is derived from the seed and the step, so a resumed run follows
- * the same data as an unbroken one.
+ * Training from a {@link TrainConfig}, one loop for every method: balanced or shuffled batches prefetched on
+ * worker threads, RawBoost, Adam(W) with a schedule and clipping, a JSON-lines log of every step and validation,
+ * loss, reward and validation-EER plots, and atomic checkpoints that {@code --resume} continues from. What a step
+ * does is the method's {@link MethodStep}: supervised cross-entropy ({@link TrainStep}) or GRPO
+ * ({@link GrpoStep}). Every random choice (data order, crops, augmentation, dropout, GRPO's label draws) is
+ * derived from the seed and the step, so a resumed run follows the same data as an unbroken one.
  */
-public final class SftTrainer {
+public final class Trainer {
+    /** Written into a run's output folder when it finishes, naming its final checkpoint (stages skip on resume). */
+    static final String DONE = "done.json";
+
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final TrainConfig cfg;
     private final PrintStream log;
 
-    public SftTrainer(TrainConfig cfg, PrintStream log) {
+    public Trainer(TrainConfig cfg, PrintStream log) {
         this.cfg = cfg;
         this.log = log;
+    }
+
+    /**
+     * Runs the stages of one config file in order ({@link TrainConfig#loadStages}); each stage after the first
+     * starts from the previous stage's final checkpoint. With {@code resume}, finished stages before the last are
+     * skipped and the others continue from their newest checkpoints. Returns the last stage's final checkpoint.
+     */
+    public static Path runStages(List<TrainConfig> stages, PrintStream log, boolean resume) throws IOException {
+        Path last = null;
+        for (int i = 0; i < stages.size(); i++) {
+            TrainConfig stage = last == null ? stages.get(i) : stages.get(i).withInit(last.resolve("model.safetensors"));
+            Path done = stage.output().resolve(DONE);
+            // A finished earlier stage is skipped; the last one resumes normally (its max_steps may have grown).
+            if (resume && i < stages.size() - 1 && Files.isRegularFile(done)) {
+                last = stage.output().resolve(JSON.readTree(done.toFile()).get("checkpoint").asText());
+                log.printf("stage %d of %d (%s) already finished: %s%n", i + 1, stages.size(), stage.method(), last);
+                continue;
+            }
+            if (stages.size() > 1) {
+                log.printf("stage %d of %d: %s%s into %s%n", i + 1, stages.size(), stage.method(),
+                        last == null ? "" : " from " + stage.init(), stage.output());
+            }
+            last = new Trainer(stage, log).run(resume);
+        }
+        return last;
     }
 
     /** Runs (or, with {@code resume}, continues) training; returns the last checkpoint folder. */
@@ -92,9 +125,10 @@ public final class SftTrainer {
              Parameters params = Parameters.copyOf(withNewHead(initial, arena), trainable(initial))) {
             AasistConfig aasist = aasistConfig(initial);
             LayerFusionConfig fusion = layerFusionConfig(initial);
-            SpoofModel model = aasist != null ? new Aasist(params.stateDict(), aasist)
-                    : fusion != null ? new LayerFusionFfn(params.stateDict(), fusion)
-                    : ModelLoader.build(ModelLoader.detect(params.stateDict()), params.stateDict(), Optional.empty());
+            Function<StateDict, SpoofModel> build = sd -> aasist != null ? new Aasist(sd, aasist)
+                    : fusion != null ? new LayerFusionFfn(sd, fusion)
+                    : ModelLoader.build(ModelLoader.detect(sd), sd, Optional.empty());
+            SpoofModel model = build.apply(params.stateDict());
             int crop = cfg.crop() > 0 ? cfg.crop() : model.input().fixedLength();
             if (crop <= 0) {
                 throw new IllegalArgumentException("model " + model.family() + " takes whole utterances: set crop");
@@ -116,16 +150,22 @@ public final class SftTrainer {
             ObjectNode modelConfig = aasist != null ? new AasistConfig(aasist.sincFilters(), aasist.filts(),
                     aasist.firstConv(), aasist.gatDims(), aasist.poolRatios(), aasist.temperatures(), crop).toJson()
                     : fusion != null ? fusion.withInputLength(crop).toJson() : null;
-            try (Adam adam = new Adam(params, ac)) {
+            // The method is built before any restore: GRPO's reference policy is a copy of the starting weights.
+            try (Adam adam = new Adam(params, ac);
+                 MethodStep step = method(model, params, build, adam, backend)) {
                 CheckpointStore.State state = new CheckpointStore.State(0, 0, 0);
                 if (latest.isPresent()) {
                     state = store.restore(latest.get(), params, adam);
+                    step.restore(store, latest.get(), state.step());
                     log.printf("resuming from %s (step %d)%n", latest.get(), state.step());
                 }
-                log.printf("training %s (%,d trainable of %,d parameters) on %,d utterances, %d steps, backend %s%n",
-                        model.family(), params.trainableCount(), model.parameterCount(), train.size(), total,
-                        backend.name());
-                TrainStep step = new TrainStep(model, params, adam, backend, cfg.classWeights(), cfg.clipNorm());
+                log.printf("training %s with %s (%,d trainable of %,d parameters) on %,d utterances, %d steps,"
+                        + " backend %s%n", model.family(), cfg.method(), params.trainableCount(),
+                        model.parameterCount(), train.size(), total, backend.name());
+                if (!step.memoryReport().isEmpty()) {
+                    log.println(step.memoryReport());
+                }
+                boolean peakLogged = false;
                 UtteranceLoader loader = new UtteranceLoader(crop, true, RawBoost.defaults(),
                         RawBoostAlgorithm.of(cfg.rawBoost()));
                 Path last = latest.orElse(null);
@@ -142,7 +182,7 @@ public final class SftTrainer {
                                 .mapToLong(a -> a.length).sum();
                         try (Prefetcher pf = new Prefetcher(train, todo, skippedItems, epoch, cfg.seed(), loader,
                                 Math.max(1, cfg.workers()), 2)) {
-                            List<TrainStep.MicroBatch> group = new ArrayList<>();
+                            List<MethodStep.MicroBatch> group = new ArrayList<>();
                             while (pf.hasNext() && stepNo < total && stepNo < stopAfter) {
                                 Batch b = pf.next();
                                 inEpoch++;
@@ -156,29 +196,38 @@ public final class SftTrainer {
                                         wav.add(b.examples().get(i).samples());
                                         labels[i] = b.examples().get(i).utterance().label();
                                     }
-                                    RandomGenerator dropout = cfg.dropout()
-                                            ? Seeds.forItem(cfg.seed(), epoch, accumulation.dropoutPosition(stepNo, group.size()))
-                                            : null;
-                                    group.add(new TrainStep.MicroBatch(wav, labels, dropout));
+                                    int ep = epoch;
+                                    long position = accumulation.randomPosition(stepNo, group.size());
+                                    Supplier<RandomGenerator> dropout = cfg.dropout()
+                                            ? () -> Seeds.forItem(cfg.seed(), ep, position) : null;
+                                    group.add(new MethodStep.MicroBatch(wav, labels, position, dropout));
                                 }
                                 if (!accumulation.endsStep(inEpoch, batches.size()) || group.isEmpty()) {
                                     continue;
                                 }
-                                TrainStep.Result r = step.run(group, schedule.lr(stepNo));
+                                MethodStep.Report r = step.run(group, stepNo, schedule.lr(stepNo));
                                 group.clear();
                                 stepNo++;
+                                if (!peakLogged) {
+                                    // The pool holds activations and gradients only (weights live in their blocks).
+                                    log.printf("activations peak (first step): %.1f MiB%n",
+                                            backend.memory().peakBytes() / 1048576.0);
+                                    peakLogged = true;
+                                }
                                 ObjectNode line = JSON.createObjectNode().put("type", "step").put("step", stepNo)
                                         .put("epoch", epoch).put("loss", r.loss()).put("lr", r.lr());
                                 if (!Double.isNaN(r.gradNorm())) {
                                     line.put("grad_norm", r.gradNorm());
                                 }
+                                r.metrics().forEach(line::put);
                                 jsonl.write(JSON.writeValueAsString(line));
                                 jsonl.newLine();
                                 jsonl.flush();
                                 progress(stepNo, total, r, started, startStep);
                                 if (cfg.checkpointEvery() > 0 && stepNo % cfg.checkpointEvery() == 0) {
                                     last = store.save(params, adam, modelConfig,
-                                            new CheckpointStore.State(stepNo, epoch, inEpoch));
+                                            new CheckpointStore.State(stepNo, epoch, inEpoch),
+                                            step.checkpointState(stepNo));
                                 }
                             }
                         }
@@ -198,10 +247,14 @@ public final class SftTrainer {
                         }
                         last = store.save(params, adam, modelConfig, epochDone
                                 ? new CheckpointStore.State(stepNo, epoch + 1, 0)
-                                : new CheckpointStore.State(stepNo, epoch, inEpoch));
+                                : new CheckpointStore.State(stepNo, epoch, inEpoch), step.checkpointState(stepNo));
                     }
                 }
                 plots();
+                if (last != null) {
+                    Files.writeString(cfg.output().resolve(DONE), JSON.createObjectNode()
+                            .put("checkpoint", cfg.output().relativize(last).toString()).put("steps", stepNo).toString());
+                }
                 log.printf("%ndone: %d steps; checkpoint %s%n", stepNo, last);
                 return last;
             }
@@ -234,6 +287,20 @@ public final class SftTrainer {
         }
         return LayerFusionCheckpoint.create(initial, cfg.layerFusion().fusion(), cfg.layerFusion().hidden(),
                 Seeds.forItem(cfg.seed(), -1, 0), arena);
+    }
+
+    /** The step of this config's method, over the policy {@code model} whose weights are {@code params}. */
+    private MethodStep method(SpoofModel model, Parameters params, Function<StateDict, SpoofModel> build, Adam adam,
+                              Backend backend) {
+        if (cfg.isGrpo()) {
+            return new GrpoStep(model, params, build, adam, backend, cfg.clipNorm(), cfg.grpo(), cfg.seed());
+        }
+        TrainStep sft = new TrainStep(model, params, adam, backend, cfg.classWeights(), cfg.clipNorm());
+        return (group, stepNo, lr) -> {
+            TrainStep.Result r = sft.run(group.stream().map(m -> new TrainStep.MicroBatch(m.waveforms(), m.labels(),
+                    m.dropout() == null ? null : m.dropout().get())).toList(), lr);
+            return new MethodStep.Report(r.loss(), r.gradNorm(), r.lr(), Map.of());
+        };
     }
 
     /** The starting weights: a checkpoint to fine-tune, or fresh AASIST weights from the config. */
@@ -291,32 +358,41 @@ public final class SftTrainer {
                 spoof.stream().mapToDouble(Double::doubleValue).toArray())).rate();
     }
 
-    private void progress(long step, long total, TrainStep.Result r, long started, long startStep) {
+    private void progress(long step, long total, MethodStep.Report r, long started, long startStep) {
         double secs = (System.nanoTime() - started) / 1e9;
         double rate = (step - startStep) / Math.max(secs, 1e-9);
         long eta = (long) ((total - step) / Math.max(rate, 1e-9));
         int width = 30, filled = (int) (width * step / Math.max(total, 1));
-        log.printf("\r[%s%s] %d/%d loss %.4f lr %.2e %.2f s/step ETA %d:%02d:%02d ", "#".repeat(filled),
-                ".".repeat(width - filled), step, total, r.loss(), r.lr(), 1 / Math.max(rate, 1e-9), eta / 3600,
-                eta / 60 % 60, eta % 60);
+        Double reward = r.metrics().get("reward_mean");
+        log.printf("\r[%s%s] %d/%d loss %.4f%s lr %.2e %.2f s/step ETA %d:%02d:%02d ", "#".repeat(filled),
+                ".".repeat(width - filled), step, total, r.loss(),
+                reward == null ? "" : String.format(" reward %.3f", reward), r.lr(), 1 / Math.max(rate, 1e-9),
+                eta / 3600, eta / 60 % 60, eta % 60);
         log.flush();
     }
 
-    /** Loss and validation-EER curves from the whole log (earlier runs of a resumed training included). */
+    /** Loss, reward and validation-EER curves from the whole log (earlier runs of a resumed training included). */
     private void plots() throws IOException {
-        List<double[]> losses = new ArrayList<>(), eers = new ArrayList<>();
+        List<double[]> losses = new ArrayList<>(), eers = new ArrayList<>(), rewards = new ArrayList<>();
         for (String line : Files.readAllLines(cfg.output().resolve("log.jsonl"), StandardCharsets.UTF_8)) {
             var n = JSON.readTree(line);
             if (n.path("type").asText().equals("step")) {
                 losses.add(new double[] {n.get("step").asDouble(), n.get("loss").asDouble()});
+                if (n.has("reward_mean")) {
+                    rewards.add(new double[] {n.get("step").asDouble(), n.get("reward_mean").asDouble()});
+                }
             } else if (n.path("type").asText().equals("validation")) {
                 eers.add(new double[] {n.get("epoch").asDouble() + 1, n.get("eer").asDouble() * 100});
             }
         }
         Path dir = cfg.output().resolve("plots");
         if (!losses.isEmpty()) {
-            Plots.writeCurve(dir, "loss", "Training loss", "step", "weighted cross-entropy",
+            Plots.writeCurve(dir, "loss", "Training loss", "step", cfg.isGrpo() ? "GRPO loss" : "weighted cross-entropy",
                     losses.stream().mapToDouble(v -> v[0]).toArray(), losses.stream().mapToDouble(v -> v[1]).toArray());
+        }
+        if (!rewards.isEmpty()) {
+            Plots.writeCurve(dir, "reward", "Mean reward of the sampled labels", "step", "reward",
+                    rewards.stream().mapToDouble(v -> v[0]).toArray(), rewards.stream().mapToDouble(v -> v[1]).toArray());
         }
         if (!eers.isEmpty()) {
             Plots.writeCurve(dir, "validation_eer", "Validation EER", "epoch", "EER (%)",
