@@ -53,6 +53,18 @@ public final class CudaBackend implements Backend {
      */
     public static final String TF32_PROPERTY = "sdd4j.cuda.tf32";
 
+    /**
+     * Model code that still reads or writes tensor elements on the host, and so cannot take device tensors
+     * yet, although the kernels for it exist here (permute, copyBlocks, reduce, mul, scale, maximum,
+     * pairScores, gatherScaled, attentivePool, ...): {@link org.sdd4j.backend.Backends} chooses CUDA by
+     * default only once this is empty.
+     */
+    public static final java.util.List<String> NOT_ON_GPU = java.util.List.of(
+            "Ops layout and element-wise glue (permute, narrow, concat, max/mean, mul, scale, maximum, dropout)",
+            "AASIST graph ops and top-k pooling (GraphOps, GraphPool)", "SSL-AASIST attentive pooling",
+            "weight-norm kernel of the wav2vec 2.0 positional convolution", "Detector input and logit copies",
+            "training (tape gradients, losses, optimiser on host memory)");
+
     private static final int BLOCK = 256;
 
     private final CudaContext context;
