@@ -11,6 +11,11 @@
 //   layernorm_backward_params                      grid = ceil(d / 256), block 256 (a thread per column)
 //   groupnorm_forward, groupnorm_backward_input   grid = B * groups, block 256
 //   groupnorm_backward_params                      grid = C, block 256 (a block per channel)
+//   layernorm_channels_forward, layernorm_channels_backward_input
+//                                                  1-D grid-stride over the B*L positions, block 256, grid
+//                                                  min(ceil(B*L / 256), 32 * SMs): a thread per position walks
+//                                                  the C channels, neighbouring threads read neighbouring t
+//   layernorm_channels_backward_params             grid = C, block 256 (a block per channel)
 // Gradients ACCUMULATE (+=); dx, dw, db may be null (not wanted).
 #include "common.cuh"
 
@@ -149,5 +154,83 @@ extern "C" __global__ void groupnorm_backward_params(const float* __restrict__ x
     if (threadIdx.x == 0) {
         if (dw != nullptr) dw[ch] += sw;
         if (db != nullptr) db[ch] += sb;
+    }
+}
+
+// Layer norm over the channels of [B, C, L] at each position (wav2vec 2.0's extractor), without transposes.
+extern "C" __global__ void layernorm_channels_forward(const float* __restrict__ x, const float* __restrict__ w,
+                                                      const float* __restrict__ b, float* y, int batch,
+                                                      int channels, int len, float eps) {
+    long long n = (long long) batch * len;
+    for (long long p = blockIdx.x * (long long) blockDim.x + threadIdx.x; p < n; p += (long long) gridDim.x * blockDim.x) {
+        long long base = (p / len) * channels * (long long) len + p % len;
+        float s = 0.0f;
+        for (int c = 0; c < channels; c++) s += x[base + (long long) c * len];
+        float mean = s / (float) channels, q = 0.0f;
+        for (int c = 0; c < channels; c++) {
+            float d = x[base + (long long) c * len] - mean;
+            q += d * d;
+        }
+        float inv = rsqrtf(q / (float) channels + eps);
+        for (int c = 0; c < channels; c++) {
+            long long i = base + (long long) c * len;
+            y[i] = (x[i] - mean) * inv * w[c] + b[c];
+        }
+    }
+}
+
+// dx += inv * (g - mean(g) - xhat * mean(g * xhat)), g = dy * w; stats[2p] = mean, stats[2p+1] = inv.
+extern "C" __global__ void layernorm_channels_backward_input(const float* __restrict__ x, const float* __restrict__ w,
+                                                             const float* __restrict__ dy, float* dx, float* stats,
+                                                             int batch, int channels, int len, float eps) {
+    long long n = (long long) batch * len;
+    for (long long p = blockIdx.x * (long long) blockDim.x + threadIdx.x; p < n; p += (long long) gridDim.x * blockDim.x) {
+        long long base = (p / len) * channels * (long long) len + p % len;
+        float s = 0.0f;
+        for (int c = 0; c < channels; c++) s += x[base + (long long) c * len];
+        float mean = s / (float) channels, q = 0.0f;
+        for (int c = 0; c < channels; c++) {
+            float d = x[base + (long long) c * len] - mean;
+            q += d * d;
+        }
+        float inv = rsqrtf(q / (float) channels + eps);
+        float sg = 0.0f, sgx = 0.0f;
+        for (int c = 0; c < channels; c++) {
+            long long i = base + (long long) c * len;
+            float g = dy[i] * w[c];
+            sg += g;
+            sgx += g * (x[i] - mean) * inv;
+        }
+        float mg = sg / (float) channels, mgx = sgx / (float) channels;
+        if (dx != nullptr) {
+            for (int c = 0; c < channels; c++) {
+                long long i = base + (long long) c * len;
+                dx[i] += inv * (dy[i] * w[c] - mg - (x[i] - mean) * inv * mgx);
+            }
+        }
+        stats[2 * p] = mean;
+        stats[2 * p + 1] = inv;
+    }
+}
+
+extern "C" __global__ void layernorm_channels_backward_params(const float* __restrict__ x, const float* __restrict__ dy,
+                                                              const float* __restrict__ stats, float* dw, float* db,
+                                                              int batch, int channels, int len) {
+    int c = blockIdx.x;
+    if (c >= channels) return;
+    float sw = 0.0f, sb = 0.0f;
+    for (int q = 0; q < batch; q++) {
+        long long o = ((long long) q * channels + c) * len;
+        for (int t = threadIdx.x; t < len; t += blockDim.x) {
+            long long p = (long long) q * len + t;
+            sw += dy[o + t] * (x[o + t] - stats[2 * p]) * stats[2 * p + 1];
+            sb += dy[o + t];
+        }
+    }
+    sw = block_sum(sw);
+    sb = block_sum(sb);
+    if (threadIdx.x == 0) {
+        if (dw != nullptr) dw[c] += sw;
+        if (db != nullptr) db[c] += sb;
     }
 }

@@ -162,7 +162,7 @@ generate_cuda() {
     cuInit cuDriverGetVersion cuGetErrorName cuGetErrorString
     cuDeviceGetCount cuDeviceGet cuDeviceGetName cuDeviceGetAttribute cuDeviceTotalMem_v2
     cuDevicePrimaryCtxRetain cuDevicePrimaryCtxRelease_v2 cuCtxSetCurrent cuCtxSynchronize
-    cuMemGetInfo_v2 cuMemAlloc_v2 cuMemFree_v2
+    cuMemGetInfo_v2 cuMemAlloc_v2 cuMemFree_v2 cuMemAllocHost_v2 cuMemFreeHost
     cuMemcpyHtoD_v2 cuMemcpyDtoH_v2 cuMemcpyDtoD_v2
     cuMemcpyHtoDAsync_v2 cuMemcpyDtoHAsync_v2 cuMemcpyDtoDAsync_v2 cuMemsetD32Async
     cuStreamCreate cuStreamSynchronize cuStreamDestroy_v2

@@ -1,5 +1,10 @@
 package org.sdd4j.backend;
 
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+
+import org.sdd4j.tensor.DType;
+import org.sdd4j.tensor.Device;
 import org.sdd4j.tensor.Tensor;
 
 /**
@@ -20,6 +25,28 @@ public interface Backend extends AutoCloseable {
 
     /** The caching allocator {@link Ops} scopes take activations from; closed with the backend. */
     org.sdd4j.tensor.MemoryPool memory();
+
+    /** Where this provider's activations live; CPU providers compute on host memory. */
+    default Device device() {
+        return Device.CPU;
+    }
+
+    /**
+     * A float32 tensor of {@code shape} on {@link #device()}, zero-filled when {@code zero}, whose memory
+     * goes back to this provider's allocator when {@code arena} closes. CPU providers take it from
+     * {@link #memory()}.
+     */
+    default Tensor allocate(Arena arena, boolean zero, int... shape) {
+        long bytes = Math.max(Tensor.numel(shape) * 4, 4);
+        org.sdd4j.tensor.MemoryPool pool = memory();
+        MemorySegment block = pool.take(bytes, zero).reinterpret(bytes, arena, pool::give);
+        return Tensor.wrap(block, DType.F32, shape);
+    }
+
+    /** Copies {@code src} into {@code dst} (same element count), across devices where the provider has two. */
+    default void copy(Tensor src, Tensor dst) {
+        dst.copyFrom(src);
+    }
 
     /**
      * {@code out[m, n] = sum_k a[m, k] * w[n, k] + bias[n]}: the product of a linear layer, with the

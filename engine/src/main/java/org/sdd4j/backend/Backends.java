@@ -6,11 +6,16 @@ import jdk.incubator.vector.FloatVector;
 import org.sdd4j.backend.cpu.CpuBackend;
 import org.sdd4j.backend.cpu.dnnl.DnnlBackend;
 import org.sdd4j.backend.cpu.dnnl.OneDnn;
+import org.sdd4j.backend.cuda.CudaBackend;
+import org.sdd4j.nativelib.CudaAvailability;
+import org.sdd4j.nativelib.CudaLibraries;
 
 /**
- * Picks the CPU backend: oneDNN when its library loads here, else the portable Vector API provider.
- * {@code -Dsdd4j.backend=reference|vector|dnnl} forces one; forcing {@code dnnl} where it cannot load is
- * an error rather than a silent fallback, so a benchmark or a bug report never measures the wrong thing.
+ * Picks the backend: CUDA when {@link CudaLibraries} reports a usable GPU <em>and</em> every operation the
+ * models run is on the GPU ({@link CudaBackend#NOT_ON_GPU} is empty), else oneDNN when its library loads
+ * here, else the portable Vector API provider. {@code -Dsdd4j.backend=reference|vector|dnnl|cuda} forces
+ * one; forcing {@code dnnl} or {@code cuda} where it cannot start is an error rather than a silent
+ * fallback, so a benchmark or a bug report never measures the wrong thing.
  */
 public final class Backends {
     /** System property that forces a provider. */
@@ -23,7 +28,9 @@ public final class Backends {
         /** {@link CpuBackend}: Vector API kernels, pure Java. */
         VECTOR,
         /** {@link DnnlBackend}: oneDNN for matmuls and convolutions, Vector API for the rest. */
-        DNNL;
+        DNNL,
+        /** {@link CudaBackend}: GPU 0 through cuBLASLt and sdd4j's kernels. */
+        CUDA;
 
         /** The value of {@code -Dsdd4j.backend} that names this provider. */
         public String propertyValue() {
@@ -76,6 +83,15 @@ public final class Backends {
             return switch (p) {
                 case REFERENCE -> new BackendChoice(new ReferenceBackend(), p, why, "", bits);
                 case VECTOR -> new BackendChoice(new CpuBackend(threads), p, why, "", bits);
+                case CUDA -> {
+                    try {
+                        CudaBackend c = new CudaBackend();
+                        yield new BackendChoice(c, p, why + gpuCoverage(), "", bits);
+                    } catch (RuntimeException | LinkageError e) {
+                        throw new IllegalStateException("-D" + PROPERTY + "=cuda, but the GPU cannot be used: "
+                                + e.getMessage() + " (remove the property to use the CPU backend)", e);
+                    }
+                }
                 case DNNL -> {
                     try {
                         DnnlBackend d = new DnnlBackend(threads);
@@ -88,13 +104,33 @@ public final class Backends {
                 }
             };
         }
+        CudaAvailability gpu = CudaLibraries.probe();
+        String notGpu;
+        if (!gpu.usable()) {
+            notGpu = "CUDA not used: " + gpu.reason();
+        } else if (!CudaBackend.NOT_ON_GPU.isEmpty()) {
+            notGpu = "CUDA not used: the GPU is usable but these still run only on the host: "
+                    + String.join("; ", CudaBackend.NOT_ON_GPU) + " (-D" + PROPERTY + "=cuda forces it)";
+        } else {
+            try {
+                return new BackendChoice(new CudaBackend(), Provider.CUDA, "default: usable GPU, every op on it",
+                        "", bits);
+            } catch (RuntimeException | LinkageError e) {
+                notGpu = "CUDA not used: " + e.getMessage();
+            }
+        }
         try {
             DnnlBackend d = new DnnlBackend(threads);
-            return new BackendChoice(d, Provider.DNNL, "default: oneDNN loaded", describeDnnl(d), bits);
+            return new BackendChoice(d, Provider.DNNL, "default: oneDNN loaded; " + notGpu, describeDnnl(d), bits);
         } catch (RuntimeException | LinkageError e) {
             return new BackendChoice(new CpuBackend(threads), Provider.VECTOR,
-                    "default: oneDNN not used (" + e.getMessage() + ")", "", bits);
+                    "default: oneDNN not used (" + e.getMessage() + "); " + notGpu, "", bits);
         }
+    }
+
+    private static String gpuCoverage() {
+        return CudaBackend.NOT_ON_GPU.isEmpty() ? ""
+                : "; not yet on the GPU (these fail on device tensors): " + String.join("; ", CudaBackend.NOT_ON_GPU);
     }
 
     private static String describeDnnl(DnnlBackend d) {

@@ -5,7 +5,6 @@ import java.util.Arrays;
 import java.lang.foreign.MemorySegment;
 import org.sdd4j.autograd.Tape;
 import org.sdd4j.tensor.DType;
-import org.sdd4j.tensor.MemoryPool;
 import org.sdd4j.tensor.Tensor;
 
 /**
@@ -156,11 +155,8 @@ public final class Ops implements AutoCloseable {
     }
 
     private Tensor pooled(boolean zero, int... shape) {
-        long bytes = Math.max(Tensor.numel(shape) * 4, 4);
-        MemoryPool pool = backend.memory();
-        // Bound to this scope's arena: use after close throws, and closing returns the block to the pool.
-        MemorySegment block = pool.take(bytes, zero).reinterpret(bytes, arena, pool::give);
-        return Tensor.wrap(block, DType.F32, shape);
+        // Bound to this scope's arena: use after close throws, and closing returns the block to the allocator.
+        return backend.allocate(arena, zero, shape);
     }
 
     @Override

@@ -60,6 +60,21 @@ public final class ProfilingBackend implements Backend {
     }
 
     @Override
+    public org.sdd4j.tensor.Device device() {
+        return inner.device();
+    }
+
+    @Override
+    public Tensor allocate(java.lang.foreign.Arena arena, boolean zero, int... shape) {
+        return inner.allocate(arena, zero, shape);
+    }
+
+    @Override
+    public void copy(Tensor src, Tensor dst) {
+        timed("copy", () -> inner.copy(src, dst));
+    }
+
+    @Override
     public void linear(Tensor a, Tensor w, Tensor bias, Tensor out, int m, int n, int k) {
         timed("linear", () -> inner.linear(a, w, bias, out, m, n, k));
     }

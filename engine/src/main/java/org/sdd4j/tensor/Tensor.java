@@ -49,6 +49,15 @@ public final class Tensor {
         return new Tensor(data, dtype, Device.CPU, shape);
     }
 
+    /**
+     * A tensor in GPU memory: {@code deviceMemory} is a segment whose address is a CUDA device pointer and
+     * whose size is the block's. Such a segment is not host-dereferenceable, so every element accessor of a
+     * device tensor throws instead of reading it; the CUDA backend copies to and from host tensors explicitly.
+     */
+    public static Tensor onDevice(MemorySegment deviceMemory, DType dtype, int... shape) {
+        return new Tensor(deviceMemory, dtype, Device.CUDA, shape);
+    }
+
     /** Copies a Java array into a new float32 tensor (for tests and small constants). */
     public static Tensor of(Arena arena, float[] values, int... shape) {
         if (numel(shape) != values.length) {
@@ -100,10 +109,12 @@ public final class Tensor {
     }
 
     public float getFloat(long index) {
+        requireHost();
         return data.getAtIndex(F32, index);
     }
 
     public void setFloat(long index, float value) {
+        requireHost();
         data.setAtIndex(F32, index, value);
     }
 
@@ -112,6 +123,7 @@ public final class Tensor {
      * either precision (the reference backend, so gradient checks can run in float64).
      */
     public double getDouble(long index) {
+        requireHost();
         return switch (dtype) {
             case F32 -> data.getAtIndex(F32, index);
             case F64 -> data.getAtIndex(ValueLayout.JAVA_DOUBLE_UNALIGNED, index);
@@ -121,6 +133,7 @@ public final class Tensor {
 
     /** Stores {@code value} at {@code index} of a float32 (rounded) or float64 tensor. */
     public void setDouble(long index, double value) {
+        requireHost();
         switch (dtype) {
             case F32 -> data.setAtIndex(F32, index, (float) value);
             case F64 -> data.setAtIndex(ValueLayout.JAVA_DOUBLE_UNALIGNED, index, value);
@@ -175,6 +188,7 @@ public final class Tensor {
 
     /** Element {@code i} as a double, whatever the dtype (reads only; not for hot loops). */
     public double getAsDouble(long i) {
+        requireHost();
         return switch (dtype) {
             case F32 -> data.getAtIndex(F32, i);
             case F64 -> data.getAtIndex(ValueLayout.JAVA_DOUBLE_UNALIGNED, i);
@@ -190,6 +204,7 @@ public final class Tensor {
 
     /** The float32 elements as a Java array: for tests and small outputs, never the hot path. */
     public float[] toFloatArray() {
+        requireHost();
         if (dtype != DType.F32) {
             float[] out = new float[Math.toIntExact(numel())];
             for (int i = 0; i < out.length; i++) {
@@ -202,10 +217,23 @@ public final class Tensor {
 
     /** Copies {@code src} (same dtype and element count) into this tensor. */
     public void copyFrom(Tensor src) {
+        requireHost();
         if (src.dtype != dtype || src.numel() != numel()) {
             throw new IllegalArgumentException("copy " + src + " into " + this);
         }
+        src.requireHost();
         MemorySegment.copy(src.data, 0, data, 0, numel() * dtype.byteSize());
+    }
+
+    /**
+     * Throws unless the elements are in host memory: reading a device pointer as a host address would
+     * crash the JVM, so device tensors fail here with a message instead.
+     */
+    private void requireHost() {
+        if (device != Device.CPU) {
+            throw new IllegalStateException(this + " is in GPU memory; copy it to the host first"
+                    + " (CudaBackend.toHost)");
+        }
     }
 
     @Override

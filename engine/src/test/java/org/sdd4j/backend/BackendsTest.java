@@ -83,9 +83,24 @@ class BackendsTest {
     }
 
     @Test
+    void cudaIsChosenOnlyWhenUsableAndComplete() {
+        org.sdd4j.nativelib.CudaAvailability gpu = org.sdd4j.nativelib.CudaLibraries.probe();
+        if (!gpu.usable()) {
+            IllegalStateException e = assertThrows(IllegalStateException.class, () -> Backends.select("cuda", 1));
+            assertTrue(e.getMessage().contains(gpu.reason()), e.getMessage());
+        }
+        try (Backend b = Backends.select(null, 1).backend()) {
+            boolean expectGpu = gpu.usable() && org.sdd4j.backend.cuda.CudaBackend.NOT_ON_GPU.isEmpty();
+            assertEquals(expectGpu, b.device() == org.sdd4j.tensor.Device.CUDA, b.name());
+        }
+        String reason = Backends.select(null, 1).reason();
+        assertTrue(reason.contains("CUDA"), reason);
+    }
+
+    @Test
     void badValuesAreClearErrors() {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Backends.select("cuda", 1));
-        assertTrue(e.getMessage().contains("-Dsdd4j.backend=cuda") && e.getMessage().contains("dnnl"), e.getMessage());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Backends.select("tpu", 1));
+        assertTrue(e.getMessage().contains("-Dsdd4j.backend=tpu") && e.getMessage().contains("cuda"), e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> Backends.select(null, 0));
     }
 }

@@ -38,11 +38,11 @@ final class InfoCommand implements Callable<Integer> {
             out.println("  (what 'sdd4j score' uses by default; --threads sets the count,"
                     + " -Dsdd4j.backend=reference|vector|dnnl forces a provider)");
         }
-        // The GPU backend is not selectable yet (CudaBackend covers only part of the ops), but whether it
-        // could run here, and exactly why not, is what a GPU user asks first.
+        // Whether the GPU could run here, and exactly why not, is what a GPU user asks first; the backend
+        // line above says whether CUDA was chosen and why.
         CudaAvailability gpu = CudaLibraries.probe();
         out.println("GPU (CUDA): " + gpu.describe() + (gpu.usable()
-                ? "\n  (the CUDA backend does not cover every op yet: scoring and training run on the CPU backend above)"
+                ? "\n  (see \"chosen\" above for whether the CUDA backend is used, and why not)"
                 : "\n  (sdd4j runs on the CPU backend above)"));
         out.println("native libraries:");
         try {

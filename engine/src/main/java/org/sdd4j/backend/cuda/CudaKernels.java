@@ -28,7 +28,15 @@ public final class CudaKernels implements AutoCloseable {
             "layernorm_forward", "layernorm_backward_input", "layernorm_backward_params",
             "groupnorm_forward", "groupnorm_backward_input", "groupnorm_backward_params",
             "cross_entropy_forward", "cross_entropy_backward", "grpo_loss_forward", "grpo_loss_backward",
-            "adam_step");
+            "adam_step", "maxpool2d_forward", "maxpool2d_backward",
+            "batchnorm_eval_forward", "batchnorm_train_forward", "batchnorm_backward", "batchnorm_eval_backward",
+            "layernorm_channels_forward", "layernorm_channels_backward_input", "layernorm_channels_backward_params",
+            "add_broadcast", "mul_broadcast", "mul_broadcast_backward_a", "broadcast_reduce", "scale",
+            "maximum_forward", "maximum_backward", "permute_copy", "copy_blocks", "reduce_forward", "reduce_backward",
+            "im2col", "col2im", "channel_bias_add", "channel_bias_grad",
+            "pairwise_product_forward", "pairwise_product_backward", "pair_scores_forward", "pair_scores_backward_h",
+            "pair_scores_backward_w", "gather_scaled_forward", "gather_scaled_backward", "attentive_pool_forward",
+            "attentive_pool_backward");
 
     /** A device pointer argument (null pointers are {@code new Ptr(0)}). */
     public record Ptr(long address) {

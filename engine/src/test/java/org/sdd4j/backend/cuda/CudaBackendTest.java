@@ -65,7 +65,7 @@ class CudaBackendTest {
 
     /** A device buffer filled with NaN, so that an element the kernel forgets to write fails the comparison. */
     private DeviceBuffer poisoned(long count) {
-        DeviceBuffer b = gpu.memory().take(count * 4);
+        DeviceBuffer b = gpu.deviceMemory().take(count * 4);
         gpu.context().fill32(b.address(), Float.floatToRawIntBits(Float.NaN), count);
         return b;
     }

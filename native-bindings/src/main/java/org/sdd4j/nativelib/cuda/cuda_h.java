@@ -1302,6 +1302,127 @@ public class cuda_h extends cuda_h$shared {
         }
     }
 
+    private static class cuMemAllocHost_v2 {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            cuda_h.C_INT,
+            cuda_h.C_POINTER,
+            cuda_h.C_LONG
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("cuMemAllocHost_v2");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * CUresult cuMemAllocHost_v2(void **pp, size_t bytesize)
+     * }
+     */
+    public static FunctionDescriptor cuMemAllocHost_v2$descriptor() {
+        return cuMemAllocHost_v2.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * CUresult cuMemAllocHost_v2(void **pp, size_t bytesize)
+     * }
+     */
+    public static MethodHandle cuMemAllocHost_v2$handle() {
+        return cuMemAllocHost_v2.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * CUresult cuMemAllocHost_v2(void **pp, size_t bytesize)
+     * }
+     */
+    public static MemorySegment cuMemAllocHost_v2$address() {
+        return cuMemAllocHost_v2.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * CUresult cuMemAllocHost_v2(void **pp, size_t bytesize)
+     * }
+     */
+    public static int cuMemAllocHost_v2(MemorySegment pp, long bytesize) {
+        var mh$ = cuMemAllocHost_v2.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("cuMemAllocHost_v2", pp, bytesize);
+            }
+            return (int)mh$.invokeExact(pp, bytesize);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class cuMemFreeHost {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            cuda_h.C_INT,
+            cuda_h.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("cuMemFreeHost");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * CUresult cuMemFreeHost(void *p)
+     * }
+     */
+    public static FunctionDescriptor cuMemFreeHost$descriptor() {
+        return cuMemFreeHost.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * CUresult cuMemFreeHost(void *p)
+     * }
+     */
+    public static MethodHandle cuMemFreeHost$handle() {
+        return cuMemFreeHost.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * CUresult cuMemFreeHost(void *p)
+     * }
+     */
+    public static MemorySegment cuMemFreeHost$address() {
+        return cuMemFreeHost.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * CUresult cuMemFreeHost(void *p)
+     * }
+     */
+    public static int cuMemFreeHost(MemorySegment p) {
+        var mh$ = cuMemFreeHost.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("cuMemFreeHost", p);
+            }
+            return (int)mh$.invokeExact(p);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
     private static class cuMemcpyHtoD_v2 {
         public static final FunctionDescriptor DESC = FunctionDescriptor.of(
             cuda_h.C_INT,

@@ -1,0 +1,289 @@
+package org.sdd4j.backend.cuda;
+
+import java.lang.foreign.Arena;
+import java.util.Random;
+import java.util.function.BiConsumer;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.sdd4j.backend.Backend;
+import org.sdd4j.backend.ReferenceBackend;
+import org.sdd4j.nativelib.CudaAvailability;
+import org.sdd4j.nativelib.CudaLibraries;
+import org.sdd4j.tensor.Tensor;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+/**
+ * Every {@link Backend} operation of {@link CudaBackend} (cuBLASLt products, im2col convolutions, pooling,
+ * batch norm, channel layer norm, broadcast add) and the layout/graph kernels, forward and backward, against
+ * {@link ReferenceBackend} on fresh random inputs. Device outputs are poisoned with NaN first, gradient
+ * targets start from the same random values on both sides (gradients accumulate). Skipped, with the
+ * reason, without a usable GPU.
+ */
+class CudaBackendOpsTest {
+    /** float32 tolerance (relative L2); TF32 is held to 3e-3 in {@link #tf32ProductsStayWithinTheirTolerance}. */
+    private static final double F32 = 2e-5;
+
+    private static CudaBackend gpu;
+    private final ReferenceBackend ref = new ReferenceBackend();
+    private final Random random = new Random(System.nanoTime());
+    private Arena arena;
+
+    @BeforeAll
+    static void open() {
+        if (CudaLibraries.probe().usable()) {
+            gpu = new CudaBackend(false);
+        }
+    }
+
+    @BeforeEach
+    void requireGpu() {
+        CudaAvailability a = CudaLibraries.probe();
+        Assumptions.assumeTrue(a.usable(), "GPU test skipped: " + a.reason());
+        arena = Arena.ofShared();
+    }
+
+    @AfterEach
+    void free() {
+        if (arena != null) {
+            arena.close();
+        }
+    }
+
+    @AfterAll
+    static void close() {
+        if (gpu != null) {
+            gpu.close();
+        }
+    }
+
+    private Tensor randn(int... shape) {
+        Tensor t = Tensor.zeros(arena, shape);
+        for (long i = 0; i < t.numel(); i++) {
+            t.setFloat(i, (float) random.nextGaussian());
+        }
+        return t;
+    }
+
+    private Tensor dev(Tensor host) {
+        return gpu.toDevice(host, arena);
+    }
+
+    private Tensor poisoned(int... shape) {
+        Tensor t = Tensor.zeros(arena, shape);
+        for (long i = 0; i < t.numel(); i++) {
+            t.setFloat(i, Float.NaN);
+        }
+        return dev(t);
+    }
+
+    private void assertClose(Tensor expected, Tensor device, double tol, String what) {
+        Tensor actual = gpu.toHost(device, arena);
+        double num = 0, den = 0;
+        for (long i = 0; i < expected.numel(); i++) {
+            double e = expected.getFloat(i), a = actual.getFloat(i);
+            assertFalse(Double.isNaN(a), what + ": NaN at " + i);
+            num += (e - a) * (e - a);
+            den += e * e;
+        }
+        double rel = Math.sqrt(num / Math.max(den, 1e-30));
+        assertTrue(rel < tol, what + ": relative error " + rel + " >= " + tol);
+    }
+
+    /** Runs a gradient step on both backends from the same starting gradient and compares. */
+    private void assertGradient(String what, Tensor start, BiConsumer<Backend, Tensor> step) {
+        Tensor host = Tensor.zeros(arena, start.shape());
+        host.copyFrom(start);
+        Tensor device = dev(start);
+        step.accept(ref, host);
+        step.accept(gpu, device);
+        assertClose(host, device, F32 * 10, what);
+    }
+
+    @Test
+    void linearWithBiasEpilogueAndBackward() {
+        int m = 37, n = 29, k = 70;
+        Tensor a = randn(m, k), w = randn(n, k), b = randn(n), dy = randn(m, n);
+        Tensor expected = Tensor.zeros(arena, m, n), out = poisoned(m, n);
+        ref.linear(a, w, b, expected, m, n, k);
+        gpu.linear(dev(a), w, b, out, m, n, k); // w and b as host parameters: the upload-once path
+        assertClose(expected, out, F32, "linear");
+        assertGradient("linear dx", randn(m, k), (be, g) -> be.linearBackward(
+                be == gpu ? dev(a) : a, w, be == gpu ? dev(dy) : dy, g, null, null, m, n, k));
+        assertGradient("linear dw", randn(n, k), (be, g) -> be.linearBackward(
+                be == gpu ? dev(a) : a, w, be == gpu ? dev(dy) : dy, null, g, null, m, n, k));
+        assertGradient("linear db", randn(n), (be, g) -> be.linearBackward(
+                be == gpu ? dev(a) : a, w, be == gpu ? dev(dy) : dy, null, null, g, m, n, k));
+    }
+
+    @Test
+    void batchedMatmulBothLayoutsAndBackward() {
+        int batch = 3, m = 11, n = 13, k = 17;
+        for (boolean transB : new boolean[] {false, true}) {
+            Tensor a = randn(batch, m, k), b = transB ? randn(batch, n, k) : randn(batch, k, n), dy = randn(batch, m, n);
+            Tensor expected = Tensor.zeros(arena, batch, m, n), out = poisoned(batch, m, n);
+            ref.batchedMatmul(a, b, transB, expected, batch, m, n, k);
+            gpu.batchedMatmul(dev(a), dev(b), transB, out, batch, m, n, k);
+            assertClose(expected, out, F32, "bmm transB=" + transB);
+            assertGradient("bmm da " + transB, randn(a.shape()), (be, g) -> be.batchedMatmulBackward(
+                    be == gpu ? dev(a) : a, be == gpu ? dev(b) : b, transB, be == gpu ? dev(dy) : dy, g, null, batch,
+                    m, n, k));
+            assertGradient("bmm db " + transB, randn(b.shape()), (be, g) -> be.batchedMatmulBackward(
+                    be == gpu ? dev(a) : a, be == gpu ? dev(b) : b, transB, be == gpu ? dev(dy) : dy, null, g, batch,
+                    m, n, k));
+        }
+    }
+
+    @Test
+    void convolutionsGroupedStridedPaddedAndBackward() {
+        // conv2d: AASIST's residual-block shape family; conv1d: grouped, strided, like the positional conv.
+        Tensor x = randn(2, 4, 7, 23), w = randn(6, 2, 2, 3), b = randn(6);
+        int[][] geometry = {{1, 1, 1, 1}, {1, 2, 0, 1}, {2, 3, 1, 0}};
+        for (int[] g : geometry) {
+            int ho = (7 + 2 * g[2] - 2) / g[0] + 1, wo = (23 + 2 * g[3] - 3) / g[1] + 1;
+            Tensor expected = Tensor.zeros(arena, 2, 6, ho, wo), out = poisoned(2, 6, ho, wo);
+            ref.conv2d(x, w, b, g[0], g[1], g[2], g[3], 2, expected);
+            gpu.conv2d(dev(x), w, b, g[0], g[1], g[2], g[3], 2, out);
+            assertClose(expected, out, F32, "conv2d " + java.util.Arrays.toString(g));
+            Tensor dy = randn(2, 6, ho, wo);
+            for (int which = 0; which < 3; which++) {
+                final int q = which;
+                Tensor start = randn(q == 0 ? x.shape() : q == 1 ? w.shape() : b.shape());
+                assertGradient("conv2d grad " + q, start, (be, grad) -> be.conv2dBackward(be == gpu ? dev(x) : x,
+                        be == gpu ? dev(w) : w, be == gpu ? dev(dy) : dy, g[0], g[1], g[2], g[3], 2,
+                        q == 0 ? grad : null, q == 1 ? grad : null, q == 2 ? grad : null));
+            }
+        }
+        Tensor x1 = randn(2, 8, 50), w1 = randn(8, 2, 6), b1 = randn(8);
+        int lout = (50 + 2 * 3 - 6) / 2 + 1;
+        Tensor expected = Tensor.zeros(arena, 2, 8, lout), out = poisoned(2, 8, lout);
+        ref.conv1d(x1, w1, b1, 2, 3, 4, expected);
+        gpu.conv1d(dev(x1), w1, b1, 2, 3, 4, out);
+        assertClose(expected, out, F32, "conv1d");
+        Tensor dy1 = randn(2, 8, lout);
+        assertGradient("conv1d dx", randn(x1.shape()), (be, g) -> be.conv1dBackward(be == gpu ? dev(x1) : x1, w1,
+                be == gpu ? dev(dy1) : dy1, 2, 3, 4, g, null, null));
+        assertGradient("conv1d dw", randn(w1.shape()), (be, g) -> be.conv1dBackward(be == gpu ? dev(x1) : x1,
+                be == gpu ? dev(w1) : w1, be == gpu ? dev(dy1) : dy1, 2, 3, 4, null, g, null));
+    }
+
+    @Test
+    void poolingBatchNormChannelLayerNormAndAdd() {
+        Tensor x = randn(2, 3, 9, 10), dy = randn(2, 3, 3, 3);
+        Tensor expected = Tensor.zeros(arena, 2, 3, 3, 3), out = poisoned(2, 3, 3, 3);
+        ref.maxPool2d(x, 3, 3, expected);
+        gpu.maxPool2d(dev(x), 3, 3, out);
+        assertClose(expected, out, 1e-7, "maxPool2d");
+        assertGradient("maxPool2d backward", randn(x.shape()), (be, g) -> be.maxPool2dBackward(be == gpu ? dev(x) : x,
+                3, 3, be == gpu ? dev(dy) : dy, g));
+
+        Tensor mean = randn(3), var = Tensor.zeros(arena, 3), w = randn(3), b = randn(3);
+        for (int c = 0; c < 3; c++) {
+            var.setFloat(c, 0.5f + random.nextFloat());
+        }
+        Tensor bnE = Tensor.zeros(arena, x.shape()), bnG = poisoned(x.shape());
+        ref.batchNorm(x, mean, var, w, b, 1e-5f, bnE);
+        gpu.batchNorm(dev(x), mean, var, w, b, 1e-5f, bnG);
+        assertClose(bnE, bnG, F32, "batchNorm eval");
+
+        Tensor rmH = randn(3), rvH = Tensor.zeros(arena, 3);
+        rvH.copyFrom(var);
+        Tensor rmD = dev(rmH), rvD = dev(rvH);
+        Tensor outH = Tensor.zeros(arena, x.shape()), smH = Tensor.zeros(arena, 3), isH = Tensor.zeros(arena, 3);
+        Tensor outD = poisoned(x.shape()), smD = poisoned(3), isD = poisoned(3);
+        ref.batchNormTrain(x, w, b, rmH, rvH, 0.1f, 1e-5f, outH, smH, isH);
+        gpu.batchNormTrain(dev(x), w, b, rmD, rvD, 0.1f, 1e-5f, outD, smD, isD);
+        assertClose(outH, outD, F32, "batchNorm train");
+        assertClose(smH, smD, F32, "saved mean");
+        assertClose(isH, isD, F32, "saved inverse std");
+        assertClose(rmH, rmD, F32, "running mean");
+        assertClose(rvH, rvD, F32, "running var");
+        Tensor dyFull = randn(x.shape());
+        assertGradient("batchNorm backward dx", randn(x.shape()), (be, g) -> be.batchNormBackward(
+                be == gpu ? dev(x) : x, w, be == gpu ? smD : smH, be == gpu ? isD : isH, be == gpu ? dev(dyFull) : dyFull,
+                g, null, null));
+
+        Tensor xc = randn(2, 16, 31), wc = randn(16), bc = randn(16), dyc = randn(2, 16, 31);
+        Tensor lnE = Tensor.zeros(arena, xc.shape()), lnG = poisoned(xc.shape());
+        ref.layerNormChannels(xc, wc, bc, 1e-5f, lnE);
+        gpu.layerNormChannels(dev(xc), wc, bc, 1e-5f, lnG);
+        assertClose(lnE, lnG, F32, "layerNormChannels");
+        assertGradient("layerNormChannels dx", randn(xc.shape()), (be, g) -> be.layerNormChannelsBackward(
+                be == gpu ? dev(xc) : xc, wc, 1e-5f, be == gpu ? dev(dyc) : dyc, g, null, null));
+        assertGradient("layerNormChannels dw", randn(16), (be, g) -> be.layerNormChannelsBackward(
+                be == gpu ? dev(xc) : xc, wc, 1e-5f, be == gpu ? dev(dyc) : dyc, null, g, null));
+
+        Tensor pos = randn(16, 31);
+        Tensor addE = Tensor.zeros(arena, xc.shape()), addG = poisoned(xc.shape());
+        ref.add(xc, pos, addE);
+        gpu.add(dev(xc), dev(pos), addG);
+        assertClose(addE, addG, 1e-7, "add broadcast");
+    }
+
+    @Test
+    void tf32ProductsStayWithinTheirTolerance() {
+        int m = 64, n = 48, k = 512;
+        Tensor a = randn(m, k), w = randn(n, k);
+        Tensor expected = Tensor.zeros(arena, m, n);
+        ref.linear(a, w, null, expected, m, n, k);
+        try (CudaBackend tf32 = new CudaBackend(true)) {
+            Tensor out = tf32.toDevice(Tensor.zeros(arena, m, n), arena);
+            tf32.linear(tf32.toDevice(a, arena), w, null, out, m, n, k);
+            Tensor actual = tf32.toHost(out, arena);
+            double num = 0, den = 0;
+            for (long i = 0; i < expected.numel(); i++) {
+                double d = expected.getFloat(i) - actual.getFloat(i);
+                num += d * d;
+                den += (double) expected.getFloat(i) * expected.getFloat(i);
+            }
+            assertTrue(Math.sqrt(num / den) < 3e-3, "TF32 relative error " + Math.sqrt(num / den));
+        }
+    }
+
+    @Test
+    void layoutKernelsMatchTheirDefinitions() {
+        Tensor x = randn(2, 3, 4, 5);
+        Tensor out = poisoned(4, 2, 5, 3);
+        gpu.permute(dev(x), new int[] {2, 0, 3, 1}, out);
+        Tensor expected = Tensor.zeros(arena, 4, 2, 5, 3);
+        for (int a = 0; a < 2; a++) {
+            for (int b = 0; b < 3; b++) {
+                for (int c = 0; c < 4; c++) {
+                    for (int d = 0; d < 5; d++) {
+                        expected.setFloat(((c * 2 + a) * 5 + d) * 3 + b, x.getFloat(((a * 3 + b) * 4 + c) * 5 + d));
+                    }
+                }
+            }
+        }
+        assertClose(expected, out, 1e-7, "permute");
+
+        Tensor red = poisoned(2, 5);
+        Tensor flat = x.reshape(2, 12, 5);
+        gpu.reduce(CudaBackend.Reduction.MAX_ABS, dev(flat), 2, 12, 5, red);
+        Tensor redE = Tensor.zeros(arena, 2, 5);
+        for (int o = 0; o < 2; o++) {
+            for (int q = 0; q < 5; q++) {
+                float m = Float.NEGATIVE_INFINITY;
+                for (int t = 0; t < 12; t++) {
+                    m = Math.max(m, Math.abs(flat.getFloat((o * 12 + t) * 5 + q)));
+                }
+                redE.setFloat(o * 5 + q, m);
+            }
+        }
+        assertClose(redE, red, 1e-7, "reduce max|x|");
+
+        Tensor master = randn(2, 1, 5), nodes = randn(2, 12, 5);
+        Tensor prod = poisoned(2, 12, 5);
+        gpu.mul(dev(nodes), dev(master), 12, 5, prod);
+        Tensor prodE = Tensor.zeros(arena, 2, 12, 5);
+        for (int i = 0; i < prodE.numel(); i++) {
+            prodE.setFloat(i, nodes.getFloat(i) * master.getFloat((i / 60) * 5 + i % 5));
+        }
+        assertClose(prodE, prod, 1e-7, "mul with a middle broadcast");
+    }
+}
