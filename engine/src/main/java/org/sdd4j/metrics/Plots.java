@@ -206,6 +206,39 @@ public final class Plots {
     }
 
     static void drawDet(Canvas c, DetCurve curve, Eer eer) {
+        drawDet(c, String.format(Locale.ROOT, "DET curve, EER %.2f %%", 100 * eer.rate()),
+                List.of(new NamedCurve(null, curve)));
+    }
+
+    /** A DET curve with the name its legend entry shows (null: no legend). */
+    private record NamedCurve(String name, DetCurve curve) {
+    }
+
+    /**
+     * DET curves of several systems on one chart (one colour each, a legend with each EER), as {@code name.svg}
+     * and {@code name.png} in {@code folder}: how fine-tuning methods compare on one test set.
+     *
+     * @param systems score sets by system name, drawn in the map's order
+     */
+    public static List<Path> writeDetComparison(Path folder, String name, String title,
+                                                java.util.SequencedMap<String, ScoreSet> systems) throws IOException {
+        if (systems.isEmpty()) {
+            throw new IllegalArgumentException("no systems to draw");
+        }
+        Files.createDirectories(folder);
+        List<NamedCurve> curves = new java.util.ArrayList<>();
+        systems.forEach((system, scores) -> {
+            DetCurve curve = DetCurve.of(scores);
+            curves.add(new NamedCurve(String.format(Locale.ROOT, "%s (EER %.2f %%)", system,
+                    100 * Eer.of(curve).rate()), curve));
+        });
+        return List.of(svg(folder.resolve(name + ".svg"), c -> drawDet(c, title, curves)),
+                png(folder.resolve(name + ".png"), c -> drawDet(c, title, curves)));
+    }
+
+    private static final int[] DET_COLOURS = {BONAFIDE, 0xff7f0e, 0x2ca02c, SPOOF, 0x9467bd, 0x8c564b, 0x7f7f7f};
+
+    private static void drawDet(Canvas c, String title, List<NamedCurve> curves) {
         double lo = Probit.of(DET_TICKS[0]);
         double hi = Probit.of(DET_TICKS[DET_TICKS.length - 1]);
         double plotW = WIDTH - LEFT - RIGHT;
@@ -222,17 +255,26 @@ public final class Plots {
         frame(c, plotW, plotH);
         // The EER line, miss = false alarm.
         c.line(LEFT, TOP + plotH, LEFT + plotW, TOP, 0x999999, 1, true);
-        double[] xs = new double[curve.size()];
-        double[] ys = new double[curve.size()];
-        for (int i = 0; i < curve.size(); i++) {
-            xs[i] = px.applyAsDouble(curve.falseAlarmRate(i));
-            ys[i] = py.applyAsDouble(curve.missRate(i));
+        for (int k = 0; k < curves.size(); k++) {
+            DetCurve curve = curves.get(k).curve();
+            int colour = DET_COLOURS[k % DET_COLOURS.length];
+            double[] xs = new double[curve.size()];
+            double[] ys = new double[curve.size()];
+            for (int i = 0; i < curve.size(); i++) {
+                xs[i] = px.applyAsDouble(curve.falseAlarmRate(i));
+                ys[i] = py.applyAsDouble(curve.missRate(i));
+            }
+            c.polyline(xs, ys, colour, 2);
+            if (curves.get(k).name() != null) {
+                // Legend in the upper right, where good systems' curves do not reach.
+                double ly = TOP + 16 + 16 * k;
+                c.line(LEFT + plotW - 250, ly - 4, LEFT + plotW - 230, ly - 4, colour, 3, false);
+                c.text(LEFT + plotW - 224, ly, curves.get(k).name(), 11, Canvas.Align.START, false);
+            }
         }
-        c.polyline(xs, ys, BONAFIDE, 2);
         c.text(LEFT + plotW / 2, HEIGHT - 14, "False alarm rate (spoof accepted, %)", 13, Canvas.Align.MIDDLE, false);
         c.text(18, TOP + plotH / 2, "Miss rate (bona fide rejected, %)", 13, Canvas.Align.MIDDLE, true);
-        c.text(LEFT + plotW / 2, 22, String.format(Locale.ROOT, "DET curve, EER %.2f %%", 100 * eer.rate()), 15,
-                Canvas.Align.MIDDLE, false);
+        c.text(LEFT + plotW / 2, 22, title, 15, Canvas.Align.MIDDLE, false);
     }
 
     static void drawHistogram(Canvas c, ScoreSet scores, Eer eer) {

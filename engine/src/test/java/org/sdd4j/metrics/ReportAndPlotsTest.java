@@ -44,6 +44,23 @@ class ReportAndPlotsTest {
     }
 
     @Test
+    void detComparisonDrawsOneCurveAndLegendEntryPerSystem(@TempDir Path out) throws IOException {
+        Path dir = OfficialParityTest.folder("gaussian");
+        ScoreSet cm = ScoreFiles.readCm(dir.resolve("cm_scores.tsv"), dir.resolve("cm_keys.tsv"));
+        ScoreSet worse = new ScoreSet(cm.bonafideScores(), java.util.Arrays.stream(cm.spoofScores()).map(v -> v + 1)
+                .toArray());
+        java.util.LinkedHashMap<String, ScoreSet> systems = new java.util.LinkedHashMap<>();
+        systems.put("sft", cm);
+        systems.put("grpo", worse);
+        assertEquals(2, Plots.writeDetComparison(out, "det_compare", "In-domain", systems).size());
+        String svg = Files.readString(out.resolve("det_compare.svg"));
+        assertEquals(2, svg.split("<polyline", -1).length - 1, "one curve per system");
+        assertTrue(svg.contains(String.format(java.util.Locale.ROOT, "sft (EER %.2f %%)", 100 * Eer.of(cm).rate())), svg);
+        assertTrue(svg.contains(String.format(java.util.Locale.ROOT, "grpo (EER %.2f %%)", 100 * Eer.of(worse).rate())));
+        assertTrue(Eer.of(worse).rate() > Eer.of(cm).rate());
+    }
+
+    @Test
     void probitMatchesKnownQuantiles() {
         assertEquals(0, Probit.of(0.5), 1e-12);
         assertEquals(1.959963984540054, Probit.of(0.975), 1e-8);
