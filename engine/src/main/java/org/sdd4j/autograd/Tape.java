@@ -1,6 +1,7 @@
 package org.sdd4j.autograd;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -18,15 +19,29 @@ import org.sdd4j.tensor.Tensor;
  * needs no autograd-specific reshapes. Parameters are marked with {@link #watch}; everything computed from
  * a watched tensor needs a gradient, and nothing else does, so frozen parts of a model (an SSL encoder
  * under a trainable head) cost no backward work below the last trainable layer.
+ *
+ * <p>A scope that frees activations before the step ends hands their memory out again, so one address can
+ * hold several tensors in one forward pass. The owner reports each fresh allocation with
+ * {@link #allocated}; a key is then the address plus its generation: during forward the latest
+ * allocation there, and while backward runs step {@code i}, the latest one made before step {@code i} was
+ * recorded, which is the one that step's tensors lived in.
  */
 public final class Tape {
     private final List<Runnable> steps = new ArrayList<>();
-    private final Map<Long, Tensor> grads = new HashMap<>();
-    private final Set<Long> needsGrad = new HashSet<>();
-    private final Set<Long> received = new HashSet<>();
-    private final Set<Long> bound = new HashSet<>();
+    private final Map<Key, Tensor> grads = new HashMap<>();
+    private final Set<Key> needsGrad = new HashSet<>();
+    private final Set<Key> received = new HashSet<>();
+    private final Set<Key> bound = new HashSet<>();
+    /** Per reused address, the number of steps recorded when each allocation there was made (ascending). */
+    private final Map<Long, int[]> allocations = new HashMap<>();
     private final GradAllocator allocator;
     private boolean done;
+    /** The step backward is running, or MAX_VALUE outside backward (keys then resolve to the latest tensor). */
+    private int cursor = Integer.MAX_VALUE;
+
+    /** A tensor's identity: its address, and which of the allocations made at that address it lives in. */
+    private record Key(long address, int generation) {
+    }
 
     /** Allocates zero-filled gradient tensors and takes them back once backward is done with them. */
     public interface GradAllocator {
@@ -39,8 +54,44 @@ public final class Tape {
         this.allocator = allocator;
     }
 
-    private static long key(Tensor t) {
-        return t.data().address();
+    private Key key(Tensor t) {
+        long address = t.data().address();
+        int[] at = allocations.get(address);
+        if (at == null) {
+            return new Key(address, 0);
+        }
+        // at[0] holds the count; generations are 1-based positions of allocations made up to the cursor.
+        int n = at[0], gen = 0;
+        int lo = 1, hi = n;
+        while (lo <= hi) {
+            int mid = (lo + hi) >>> 1;
+            if (at[mid] <= cursor) {
+                gen = mid;
+                lo = mid + 1;
+            } else {
+                hi = mid - 1;
+            }
+        }
+        return new Key(address, gen);
+    }
+
+    /**
+     * Reports that {@code t} was just allocated (possibly at the address of a tensor freed earlier in this
+     * forward pass), so it gets a key of its own.
+     */
+    public void allocated(Tensor t) {
+        if (done) {
+            return; // backward scratch is never a key
+        }
+        long address = t.data().address();
+        int[] at = allocations.get(address);
+        if (at == null) {
+            at = new int[4];
+        } else if (at[0] + 1 == at.length) {
+            at = Arrays.copyOf(at, at.length * 2);
+        }
+        at[++at[0]] = steps.size();
+        allocations.put(address, at);
     }
 
     /** Marks a parameter: it and everything computed from it will have gradients. */
@@ -53,6 +104,9 @@ public final class Tape {
      * an optimiser's flat gradient block). Must be called before backward touches the parameter.
      */
     public void bindGrad(Tensor parameter, Tensor storage) {
+        if (allocations.containsKey(parameter.data().address())) {
+            throw new IllegalArgumentException("gradient storage can only be bound to parameters, not " + parameter);
+        }
         if (storage.numel() != parameter.numel()) {
             throw new IllegalArgumentException("gradient storage " + storage + " does not fit " + parameter);
         }
@@ -65,7 +119,7 @@ public final class Tape {
      * before that step reads it, so backward holds only the gradients still in flight, as PyTorch does.
      */
     public void release(Tensor t) {
-        long k = key(t);
+        Key k = key(t);
         if (!bound.contains(k)) {
             Tensor g = grads.remove(k);
             if (g != null) {
@@ -135,6 +189,31 @@ public final class Tape {
         return g.rank() == t.rank() && java.util.Arrays.equals(g.shape(), t.shape()) ? g : g.reshape(t.shape());
     }
 
+    /**
+     * Takes the gradient accumulated for {@code t} away from it (null when none): for an in-place step,
+     * whose result shares {@code t}'s memory, the result's gradient is read while the input's gradient
+     * starts afresh. Give it back with {@link #releaseDetached}.
+     */
+    public Tensor detachGrad(Tensor t) {
+        Key k = key(t);
+        if (bound.contains(k)) {
+            throw new IllegalStateException("the gradient of a parameter cannot be detached: " + t);
+        }
+        Tensor g = grads.remove(k);
+        if (g == null) {
+            return null;
+        }
+        if (g.numel() != t.numel()) {
+            throw new IllegalStateException("gradient of " + t + " shares memory with a tensor of another size");
+        }
+        return g.reshape(t.shape());
+    }
+
+    /** Returns a gradient taken with {@link #detachGrad} to the allocator. */
+    public void releaseDetached(Tensor gradient) {
+        allocator.release(gradient);
+    }
+
     /** The gradient accumulated for {@code t} so far, or null when nothing flowed into it. */
     public Tensor existingGrad(Tensor t) {
         Tensor g = grads.get(key(t));
@@ -151,8 +230,14 @@ public final class Tape {
         }
         grad(loss).setFloat(0, 1f);
         done = true;
-        for (int i = steps.size() - 1; i >= 0; i--) {
-            steps.get(i).run();
+        try {
+            for (int i = steps.size() - 1; i >= 0; i--) {
+                cursor = i;
+                steps.get(i).run();
+                steps.set(i, null); // its closure's captured tensors and arrays can go
+            }
+        } finally {
+            cursor = Integer.MAX_VALUE;
         }
         steps.clear();
     }

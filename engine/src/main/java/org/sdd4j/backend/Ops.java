@@ -12,7 +12,10 @@ import org.sdd4j.tensor.Tensor;
  * scope's arena and runs the operation. Layers are written against this class, the way PyTorch
  * modules are written against {@code torch.nn.functional}.
  *
- * <p>A scope lives for one forward pass: closing it frees every activation at once.
+ * <p>A scope lives for one forward pass: closing it frees every activation at once. A recording scope
+ * frees earlier, as PyTorch does: an activation goes back to the pool once the {@link #scoped} body that
+ * made it has returned and every backward step that saved it has run ({@link ActivationLifetimes}); each
+ * recorded step names the tensors it keeps.
  * Layout glue (permutes, reductions over small dims, concatenation) is defined here once, since it
  * is memory movement rather than arithmetic worth a provider of its own.
  */
@@ -25,6 +28,9 @@ public final class Ops implements AutoCloseable {
     /** Where models report named layer outputs; null (the usual case) when nobody listens. */
     private final LayerRecorder recorder;
     private final boolean updateStatistics;
+    /** When a recording scope's activations may go back to the pool; null when not recording. */
+    private final ActivationLifetimes lifetimes;
+    private static final Tensor[] NOTHING = {};
 
     /**
      * A scope with its own shared arena: shared, not confined, because the backends' worker threads read
@@ -55,6 +61,7 @@ public final class Ops implements AutoCloseable {
         this.rng = rng;
         this.recorder = recorder;
         this.updateStatistics = updateStatistics;
+        this.lifetimes = record ? new ActivationLifetimes(backend.memory()) : null;
         this.tape = record ? new Tape(new Tape.GradAllocator() {
             // Gradients come from the pool unbound to the arena, so backward can return each as soon as it is used.
             @Override
@@ -106,23 +113,66 @@ public final class Ops implements AutoCloseable {
         return training;
     }
 
+    /** The tensors a backward step keeps, for {@link #record} (nulls and parameters are allowed). */
+    public static Tensor[] saved(Tensor... tensors) {
+        return tensors;
+    }
+
     /**
      * When {@code inputs} need gradients, marks {@code out} as computed from them and records
      * {@code step}, which runs during backward with the gradient that reached {@code out} (and not at all
-     * when none did). Returns whether it recorded, so in-place operations can fall back to copies.
+     * when none did). {@code saved} lists every activation the step reads besides that gradient (the
+     * gradients of {@code inputs} are fetched by key, not read as tensors): each stays allocated until the
+     * step has run, and anything not listed may be freed before it runs. Returns whether it recorded.
      */
-    public boolean record(Tensor out, java.util.function.Consumer<Tensor> step, Tensor... inputs) {
+    public boolean record(Tensor out, Tensor[] saved, java.util.function.Consumer<Tensor> step, Tensor... inputs) {
         if (tape == null || !tape.anyNeedsGrad(inputs)) {
             return false;
         }
         tape.markComputed(out);
+        lifetimes.save(saved);
         tape.record(() -> {
             Tensor dy = tape.existingGrad(out);
             if (dy != null) {
                 step.accept(dy);
                 tape.release(out);
             }
+            lifetimes.unsave(saved);
         });
+        return true;
+    }
+
+    /**
+     * As {@link #record}, for an operation that wrote its result over {@code out}, one of its inputs: the
+     * step receives the result's gradient, taken away from the shared memory's key so the input's gradient
+     * starts afresh there (exactly as a copying operation's fresh input gradient would).
+     */
+    private void recordInPlace(Tensor out, Tensor[] saved, java.util.function.Consumer<Tensor> step) {
+        tape.markComputed(out);
+        lifetimes.save(saved);
+        tape.record(() -> {
+            Tensor dy = tape.detachGrad(out);
+            if (dy != null) {
+                step.accept(dy);
+                tape.releaseDetached(dy);
+            }
+            lifetimes.unsave(saved);
+        });
+    }
+
+    /**
+     * Whether an in-place operation on {@code x} may overwrite it while taping: no recorded step has saved
+     * it and it is not one of {@code others} (whose old values the operation reads).
+     */
+    private boolean overwritable(Tensor x, Tensor... others) {
+        if (!lifetimes.overwritable(x)) {
+            return false;
+        }
+        for (Tensor o : others) {
+            if (lifetimes.sameBlock(x, o)) {
+                return false;
+            }
+        }
         return true;
     }
 
@@ -155,14 +205,36 @@ public final class Ops implements AutoCloseable {
     }
 
     private Tensor pooled(boolean zero, int... shape) {
+        if (lifetimes != null) {
+            // Not bound to the arena: the block goes back to the pool when its last holder lets go.
+            long bytes = Math.max(Tensor.numel(shape) * 4, 4);
+            MemorySegment block = backend.memory().take(bytes, zero);
+            lifetimes.add(block);
+            Tensor t = Tensor.wrap(block, DType.F32, shape);
+            tape.allocated(t);
+            return t;
+        }
         // Bound to this scope's arena: use after close throws, and closing returns the block to the allocator.
         return backend.allocate(arena, zero, shape);
+    }
+
+    /** Scratch for a backward step's own use (not an activation, not a key), given back with {@link #drop}. */
+    private Tensor scratch(int... shape) {
+        long bytes = Math.max(Tensor.numel(shape) * 4, 4);
+        return Tensor.wrap(backend.memory().take(bytes, false), DType.F32, shape);
+    }
+
+    private void drop(Tensor scratch) {
+        backend.memory().give(scratch.data());
     }
 
     @Override
     public void close() {
         if (tape != null) {
             tape.close();
+        }
+        if (lifetimes != null) {
+            lifetimes.close();
         }
         arena.close();
     }
@@ -173,6 +245,12 @@ public final class Ops implements AutoCloseable {
      * block's working set at a time, not every activation of the model.
      */
     public Tensor scoped(java.util.function.Function<Ops, Tensor> body) {
+        if (lifetimes != null) {
+            lifetimes.enter();
+            Tensor r = body.apply(this); // on an exception nothing is freed early: close() frees it all
+            lifetimes.exit(r);
+            return r;
+        }
         if (tape != null || training) {
             return body.apply(this); // backward needs the intermediates; training mode keeps one scope
         }
@@ -205,8 +283,8 @@ public final class Ops implements AutoCloseable {
         // Momentum 0 keeps running = 1 * running + 0 * batch, bit for bit: a frozen scope's statistics stay put.
         backend.batchNormTrain(x, weight, bias, runningMean, runningVar, updateStatistics ? momentum : 0f, eps, out,
                 mean, invStd);
-        record(out, dy -> backend.batchNormBackward(x, weight, mean, invStd, dy, g(x), g(weight), g(bias)), x, weight,
-                bias);
+        record(out, saved(x, weight, mean, invStd),
+                dy -> backend.batchNormBackward(x, weight, mean, invStd, dy, g(x), g(weight), g(bias)), x, weight, bias);
         return out;
     }
 
@@ -224,7 +302,7 @@ public final class Ops implements AutoCloseable {
         Tensor out = empty(s);
         int m = (int) (x.numel() / k);
         backend.linear(x, w, b, out, m, n, k);
-        record(out, dy -> backend.linearBackward(x, w, dy, g(x), g(w), g(b), m, n, k), x, w, b);
+        record(out, saved(x, w), dy -> backend.linearBackward(x, w, dy, g(x), g(w), g(b), m, n, k), x, w, b);
         return out;
     }
 
@@ -238,7 +316,8 @@ public final class Ops implements AutoCloseable {
         }
         Tensor out = empty(batch, m, n);
         backend.batchedMatmul(a, b, transB, out, batch, m, n, k);
-        record(out, dy -> backend.batchedMatmulBackward(a, b, transB, dy, g(a), g(b), batch, m, n, k), a, b);
+        record(out, saved(a, b), dy -> backend.batchedMatmulBackward(a, b, transB, dy, g(a), g(b), batch, m, n, k), a,
+                b);
         return out;
     }
 
@@ -251,7 +330,8 @@ public final class Ops implements AutoCloseable {
         int lout = (x.dim(2) + 2 * padding - kw) / stride + 1;
         Tensor out = empty(x.dim(0), cout, lout);
         backend.conv1d(x, w, b, stride, padding, groups, out);
-        record(out, dy -> backend.conv1dBackward(x, w, dy, stride, padding, groups, g(x), g(w), g(b)), x, w, b);
+        record(out, saved(x, w), dy -> backend.conv1dBackward(x, w, dy, stride, padding, groups, g(x), g(w), g(b)), x,
+                w, b);
         return out;
     }
 
@@ -265,15 +345,16 @@ public final class Ops implements AutoCloseable {
         int wout = (x.dim(3) + 2 * padW - w.dim(3)) / strideW + 1;
         Tensor out = empty(x.dim(0), cout, hout, wout);
         backend.conv2d(x, w, b, strideH, strideW, padH, padW, groups, out);
-        record(out, dy -> backend.conv2dBackward(x, w, dy, strideH, strideW, padH, padW, groups, g(x), g(w), g(b)), x,
-                w, b);
+        record(out, saved(x, w),
+                dy -> backend.conv2dBackward(x, w, dy, strideH, strideW, padH, padW, groups, g(x), g(w), g(b)), x, w, b);
         return out;
     }
 
     public Tensor layerNorm(Tensor x, Tensor weight, Tensor bias, float eps) {
         Tensor out = empty(x.shape());
         backend.layerNorm(x, weight, bias, eps, out);
-        record(out, dy -> backend.layerNormBackward(x, weight, eps, dy, g(x), g(weight), g(bias)), x, weight, bias);
+        record(out, saved(x, weight), dy -> backend.layerNormBackward(x, weight, eps, dy, g(x), g(weight), g(bias)), x,
+                weight, bias);
         return out;
     }
 
@@ -282,16 +363,16 @@ public final class Ops implements AutoCloseable {
         requireShape(weight, "channel layer-norm weight", x.dim(1));
         Tensor out = empty(x.shape());
         backend.layerNormChannels(x, weight, bias, eps, out);
-        record(out, dy -> backend.layerNormChannelsBackward(x, weight, eps, dy, g(x), g(weight), g(bias)), x, weight,
-                bias);
+        record(out, saved(x, weight),
+                dy -> backend.layerNormChannelsBackward(x, weight, eps, dy, g(x), g(weight), g(bias)), x, weight, bias);
         return out;
     }
 
     public Tensor groupNorm(Tensor x, int groups, Tensor weight, Tensor bias, float eps) {
         Tensor out = empty(x.shape());
         backend.groupNorm(x, groups, weight, bias, eps, out);
-        record(out, dy -> backend.groupNormBackward(x, groups, weight, eps, dy, g(x), g(weight), g(bias)), x, weight,
-                bias);
+        record(out, saved(x, weight),
+                dy -> backend.groupNormBackward(x, groups, weight, eps, dy, g(x), g(weight), g(bias)), x, weight, bias);
         return out;
     }
 
@@ -300,7 +381,8 @@ public final class Ops implements AutoCloseable {
         Tensor out = empty(x.shape());
         backend.batchNorm(x, mean, var, weight, bias, eps, out);
         // Fixed statistics: y = x * s + t per channel, so dx = dy * s; dweight, dbias by the same rule.
-        record(out, dy -> batchNormEvalBackward(x, mean, var, weight, bias, eps, dy), x, weight, bias);
+        record(out, saved(x, mean, var, weight), dy -> batchNormEvalBackward(x, mean, var, weight, bias, eps, dy), x,
+                weight, bias);
         return out;
     }
 
@@ -335,14 +417,17 @@ public final class Ops implements AutoCloseable {
     public Tensor softmax(Tensor x) {
         Tensor out = empty(x.shape());
         backend.softmax(x, out);
-        record(out, dy -> backend.softmaxBackward(out, dy, g(x)), x);
+        record(out, saved(out), dy -> backend.softmaxBackward(out, dy, g(x)), x);
         return out;
     }
 
     public Tensor act(Activation f, Tensor x) {
         Tensor out = empty(x.shape());
         backend.activation(f, x, out);
-        record(out, dy -> backend.activationBackward(f, x, out, dy, g(x)), x);
+        // Sigmoid and tanh differentiate from their output (the CPU backend's vector path), the rest from x.
+        boolean fromOutput = f == Activation.SIGMOID || f == Activation.TANH;
+        record(out, fromOutput ? saved(x, out) : saved(x),
+                dy -> backend.activationBackward(f, x, fromOutput ? out : null, dy, g(x)), x);
         return out;
     }
 
@@ -360,17 +445,32 @@ public final class Ops implements AutoCloseable {
         checkBroadcast(a, b);
         Tensor out = empty(a.shape());
         backend.add(a, b, out);
-        record(out, dy -> {
+        record(out, NOTHING, dy -> {
             accumulate(g(a), dy);
             accumulateBroadcast(g(b), dy);
         }, a, b);
         return out;
     }
 
-    /** {@code a += b} in place; returns {@code a} (a new tensor when taping). */
+    /**
+     * {@code a += b} in place; returns {@code a}. While taping it stays in place when no backward step needs
+     * {@code a}'s old values (the sum's backward reads none), and is a copy otherwise.
+     */
     public Tensor addInPlace(Tensor a, Tensor b) {
         if (taping(a, b)) {
-            return add(a, b);
+            if (!overwritable(a, b)) {
+                return add(a, b);
+            }
+            checkBroadcast(a, b);
+            boolean aNeedsGrad = tape.needsGrad(a);
+            backend.add(a, b, a);
+            recordInPlace(a, NOTHING, dy -> {
+                if (aNeedsGrad) {
+                    accumulate(g(a), dy);
+                }
+                accumulateBroadcast(g(b), dy);
+            });
+            return a;
         }
         checkBroadcast(a, b);
         backend.add(a, b, a);
@@ -380,7 +480,7 @@ public final class Ops implements AutoCloseable {
     public Tensor maxPool2d(Tensor x, int kh, int kw) {
         Tensor out = empty(x.dim(0), x.dim(1), x.dim(2) / kh, x.dim(3) / kw);
         backend.maxPool2d(x, kh, kw, out);
-        record(out, dy -> backend.maxPool2dBackward(x, kh, kw, dy, g(x)), x);
+        record(out, saved(x), dy -> backend.maxPool2dBackward(x, kh, kw, dy, g(x)), x);
         return out;
     }
 
@@ -400,26 +500,29 @@ public final class Ops implements AutoCloseable {
 
     /** A contiguous copy whose dimension {@code i} is input dimension {@code perm[i]}. */
     public Tensor permute(Tensor x, int... perm) {
-        Tensor out = backend instanceof ProfilingBackend p ? p.time("permute", () -> permuteCopy(x, perm))
-                : permuteCopy(x, perm);
-        record(out, dy -> {
+        Tensor out = backend instanceof ProfilingBackend p ? p.time("permute", () -> permuteCopy(x, perm, false))
+                : permuteCopy(x, perm, false);
+        record(out, NOTHING, dy -> {
             int[] inverse = new int[perm.length];
             for (int i = 0; i < perm.length; i++) {
                 inverse[perm[i]] = i;
             }
-            accumulate(g(x), permuteCopy(dy, inverse));
+            Tensor back = permuteCopy(dy, inverse, true);
+            accumulate(g(x), back);
+            drop(back);
         }, x);
         return out;
     }
 
-    private Tensor permuteCopy(Tensor x, int[] perm) {
+    /** @param scratch whether the copy is backward scratch (then given back with {@link #drop}) */
+    private Tensor permuteCopy(Tensor x, int[] perm, boolean scratch) {
         int r = x.rank();
         int[] in = x.shape();
         int[] os = new int[r];
         for (int i = 0; i < r; i++) {
             os[i] = in[perm[i]];
         }
-        Tensor out = empty(os);
+        Tensor out = scratch ? scratch(os) : empty(os);
         // Trailing dimensions left in place move as contiguous chunks (e.g. the head split [B,T,H,dh] -> [B,H,T,dh]).
         int kept = r;
         while (kept > 0 && perm[kept - 1] == kept - 1) {
@@ -508,7 +611,7 @@ public final class Ops implements AutoCloseable {
         for (long i = 0, n = a.numel(); i < n; i++) {
             out.setFloat(i, Math.max(a.getFloat(i), b.getFloat(i)));
         }
-        record(out, dy -> {
+        record(out, saved(a, b), dy -> {
             Tensor da = g(a), db = g(b);
             for (long i = 0, n = a.numel(); i < n; i++) {
                 float av = a.getFloat(i), bv = b.getFloat(i), d = dy.getFloat(i);
@@ -528,7 +631,7 @@ public final class Ops implements AutoCloseable {
         for (long i = 0, n = a.numel(); i < n; i++) {
             out.setFloat(i, a.getFloat(i) * b.getFloat(i % m));
         }
-        record(out, dy -> {
+        record(out, saved(a, b), dy -> {
             Tensor da = g(a), db = g(b);
             for (long i = 0, n = a.numel(); i < n; i++) {
                 float d = dy.getFloat(i);
@@ -545,12 +648,7 @@ public final class Ops implements AutoCloseable {
         for (long i = 0, n = x.numel(); i < n; i++) {
             out.setFloat(i, x.getFloat(i) * s);
         }
-        record(out, dy -> {
-            Tensor dx = g(x);
-            for (long i = 0, n = x.numel(); i < n; i++) {
-                dx.setFloat(i, dx.getFloat(i) + dy.getFloat(i) * s);
-            }
-        }, x);
+        record(out, NOTHING, dy -> scaleBackward(g(x), dy, s), x);
         return out;
     }
 
@@ -560,7 +658,7 @@ public final class Ops implements AutoCloseable {
         for (long i = 0, n = x.numel(); i < n; i++) {
             out.setFloat(i, x.getFloat(i) / s);
         }
-        record(out, dy -> {
+        record(out, NOTHING, dy -> {
             Tensor dx = g(x);
             for (long i = 0, n = x.numel(); i < n; i++) {
                 dx.setFloat(i, dx.getFloat(i) + dy.getFloat(i) / s);
@@ -569,10 +667,26 @@ public final class Ops implements AutoCloseable {
         return out;
     }
 
-    /** {@code x * s} in place; returns {@code x} (a new tensor when taping). */
+    private static void scaleBackward(Tensor dx, Tensor dy, float s) {
+        for (long i = 0, n = dx.numel(); i < n; i++) {
+            dx.setFloat(i, dx.getFloat(i) + dy.getFloat(i) * s);
+        }
+    }
+
+    /**
+     * {@code x * s} in place; returns {@code x}. While taping it stays in place unless a backward step needs
+     * {@code x}'s old values (the product's backward reads none).
+     */
     public Tensor scaleInPlace(Tensor x, float s) {
         if (taping(x)) {
-            return scale(x, s);
+            if (!overwritable(x)) {
+                return scale(x, s);
+            }
+            for (long i = 0, n = x.numel(); i < n; i++) {
+                x.setFloat(i, x.getFloat(i) * s);
+            }
+            recordInPlace(x, NOTHING, dy -> scaleBackward(g(x), dy, s));
+            return x;
         }
         for (long i = 0, n = x.numel(); i < n; i++) {
             x.setFloat(i, x.getFloat(i) * s);
@@ -590,16 +704,21 @@ public final class Ops implements AutoCloseable {
             return x;
         }
         float keep = (float) (1.0 / (1.0 - p));
-        Tensor mask = empty(x.shape()), out = empty(x.shape());
-        for (long i = 0, n = x.numel(); i < n; i++) {
-            float m = rng.nextDouble() < p ? 0f : keep;
-            mask.setFloat(i, m);
-            out.setFloat(i, x.getFloat(i) * m);
+        long n = x.numel();
+        // The mask is one byte per element (kept or not), a quarter of a float mask; backward rebuilds the
+        // same factor 0 or keep from it, so the gradient is the same product as before.
+        Tensor mask = empty((int) ((n + 3) / 4)), out = empty(x.shape());
+        MemorySegment bits = mask.data();
+        for (long i = 0; i < n; i++) {
+            boolean dropped = rng.nextDouble() < p;
+            bits.set(java.lang.foreign.ValueLayout.JAVA_BYTE, i, (byte) (dropped ? 0 : 1));
+            out.setFloat(i, x.getFloat(i) * (dropped ? 0f : keep));
         }
-        record(out, dy -> {
+        record(out, saved(mask), dy -> {
             Tensor dx = g(x);
-            for (long i = 0, n = x.numel(); i < n; i++) {
-                dx.setFloat(i, dx.getFloat(i) + dy.getFloat(i) * mask.getFloat(i));
+            for (long i = 0; i < n; i++) {
+                float m = bits.get(java.lang.foreign.ValueLayout.JAVA_BYTE, i) == 0 ? 0f : keep;
+                dx.setFloat(i, dx.getFloat(i) + dy.getFloat(i) * m);
             }
         }, x);
         return out;
@@ -630,10 +749,15 @@ public final class Ops implements AutoCloseable {
             }
             at += chunk;
         }
-        record(out, dy -> {
+        record(out, NOTHING, dy -> {
             int from = 0;
             for (Tensor p : parts) {
-                accumulate(g(p), narrowCopy(dy, d, from, p.dim(d)));
+                Tensor dp = g(p);
+                if (dp != null) {
+                    Tensor piece = narrowCopy(dy, d, from, p.dim(d), true);
+                    accumulate(dp, piece);
+                    drop(piece);
+                }
                 from += p.dim(d);
             }
         }, parts);
@@ -643,8 +767,8 @@ public final class Ops implements AutoCloseable {
     /** A contiguous copy of entries [from, from + len) along dimension {@code dim}. */
     public Tensor narrow(Tensor x, int dim, int from, int len) {
         int d = norm(dim, x.rank());
-        Tensor out = narrowCopy(x, d, from, len);
-        record(out, dy -> {
+        Tensor out = narrowCopy(x, d, from, len, false);
+        record(out, NOTHING, dy -> {
             // Scatter dy back into the narrowed range of dx.
             Tensor dx = g(x);
             int full = x.dim(d);
@@ -663,11 +787,12 @@ public final class Ops implements AutoCloseable {
         return out;
     }
 
-    private Tensor narrowCopy(Tensor x, int d, int from, int len) {
+    /** @param scratch whether the copy is backward scratch (then given back with {@link #drop}) */
+    private Tensor narrowCopy(Tensor x, int d, int from, int len, boolean scratch) {
         int[] s = x.shape();
         int full = s[d];
         s[d] = len;
-        Tensor out = empty(s);
+        Tensor out = scratch ? scratch(s) : empty(s);
         long outer = 1;
         for (int i = 0; i < d; i++) {
             outer *= s[i];
@@ -717,7 +842,7 @@ public final class Ops implements AutoCloseable {
             }
         }
         final long outerF = outer, innerF = inner;
-        record(out, dy -> {
+        record(out, kind == Reduction.MEAN ? NOTHING : saved(x), dy -> {
             Tensor dx = g(x);
             for (long o = 0; o < outerF; o++) {
                 for (long q = 0; q < innerF; q++) {

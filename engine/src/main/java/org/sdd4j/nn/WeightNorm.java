@@ -54,7 +54,7 @@ public final class WeightNorm {
             int j = (int) ((i / innerF) % k);
             w.setFloat(i, (float) (g.getFloat(j) * v.getFloat(i) / norm[j]));
         }
-        ops.record(w, dw -> {
+        ops.record(w, Ops.saved(g, v), dw -> {
             // dg_k = sum dw v / n_k;  dv = g_k / n_k * (dw - v * sum(dw v) / n_k^2)
             double[] dot = new double[k];
             for (long i = 0; i < n; i++) {

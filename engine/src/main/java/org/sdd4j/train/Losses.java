@@ -45,7 +45,7 @@ public final class Losses {
         Tensor loss = ops.zeros(1);
         loss.setFloat(0, (float) (total / wsum));
         double norm = wsum;
-        ops.record(loss, dl -> {
+        ops.record(loss, Ops.saved(), dl -> { // the probabilities it needs are a Java array
             Tensor dz = ops.tape().grad(logits);
             float g = dl.getFloat(0);
             for (int i = 0; i < b; i++) {

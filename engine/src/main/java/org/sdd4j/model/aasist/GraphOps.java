@@ -44,7 +44,7 @@ final class GraphOps {
                 }
             }
         }
-        ops.record(y, dy -> {
+        ops.record(y, Ops.saved(x), dy -> {
             // d/dx_i of sum_j dy_ij (x_i x_j) + sum_j dy_ji (x_j x_i) = sum_j (dy_ij + dy_ji) x_j
             Tensor dx = ops.tape().grad(x);
             for (int q = 0; q < b; q++) {
@@ -84,7 +84,7 @@ final class GraphOps {
         Tensor[] inputs = new Tensor[weights.length + 1];
         inputs[0] = h;
         System.arraycopy(weights, 0, inputs, 1, weights.length);
-        ops.record(s, ds -> {
+        ops.record(s, inputs, ds -> {
             // Attention-vector gradients sum over every pair: accumulate them in double, write once.
             Tensor dh = ops.tape().grad(h);
             java.util.Map<Tensor, double[]> dws = new java.util.IdentityHashMap<>();
@@ -133,7 +133,7 @@ final class GraphOps {
                 }
             }
         }
-        ops.record(y, dy -> {
+        ops.record(y, Ops.saved(x, m), dy -> {
             Tensor dx = ops.tape().grad(x), dm = ops.tape().grad(m);
             double[] acc = new double[b * d];
             for (int q = 0; q < b; q++) {
@@ -171,7 +171,7 @@ final class GraphOps {
                 }
             }
         }
-        ops.record(y, dy -> {
+        ops.record(y, Ops.saved(h, s), dy -> {
             Tensor dh = ops.tape().grad(h), ds = ops.tape().grad(s);
             for (int q = 0; q < b; q++) {
                 for (int r = 0; r < keep; r++) {

@@ -36,7 +36,8 @@ final class AttentivePooling {
                 out.setFloat(plane * other + o, acc);
             }
         }
-        ops.record(out, dy -> {
+        // Backward reads x, the softmax weights and the output, never w itself.
+        ops.record(out, Ops.saved(x, p, out), dy -> {
             // y = sum_i x_i p_i with p = softmax(w): dx_i = dy p_i, dw_i = dy p_i (x_i - y).
             Tensor dx = ops.tape().grad(x), dw = ops.tape().grad(w);
             for (long plane = 0; plane < (long) b * c; plane++) {

@@ -109,7 +109,7 @@ public final class GrpoLoss {
         }
         Tensor loss = ops.zeros(1);
         loss.setFloat(0, (float) e.loss());
-        ops.record(loss, dl -> {
+        ops.record(loss, Ops.saved(), dl -> { // the gradient it needs is a Java array
             Tensor dz = ops.tape().grad(logits);
             float up = dl.getFloat(0);
             for (int k = 0; k < e.logitGrad().length; k++) {
