@@ -111,8 +111,9 @@ EOF
 
 log "scoring the starting detector"
 score "$out/base" "$base"
-for method in ${methods//,/ }; do
-  for seed in ${seeds//,/ }; do
+# Seed by seed, so that an interrupted run still has every method for the seeds it finished.
+for seed in ${seeds//,/ }; do
+  for method in ${methods//,/ }; do
     dir="$out/$method/seed$seed"
     mkdir -p "$dir"
     if [ ! -s "$dir/final" ]; then
