@@ -11,6 +11,7 @@
 #   STEPS       optimiser steps per fine-tuning run (default 30; SFT -> GRPO spends half on each)
 #   SEEDS       comma-separated seeds (default 1,2,3)
 #   LR          AdamW learning rate of every method (default 1e-4)
+# BATCH=N (environment) sets the batch size of every run (default 8).
 # MAX_TEST=N (environment) keeps at most N/2 bona fide and N/2 spoofed clips of each test list, spread evenly
 # over the list. Needs ffmpeg with libspeex for the channel-shifted set. Re-running skips finished work.
 set -euo pipefail
@@ -73,7 +74,7 @@ score() { # RUN_DIR MODEL: scores every test split with MODEL into RUN_DIR/score
   done
 }
 
-# One fine-tuning recipe for every method: AdamW, constant LR, clip 100, RawBoost 5, balanced batches of 8.
+# One fine-tuning recipe for every method: AdamW, constant LR, clip 100, RawBoost 5, balanced batches.
 config() { # METHOD SEED DIR
   local method="$1" seed="$2" dir="$3" half=$(( steps / 2 ))
   cat <<EOF
@@ -83,7 +84,7 @@ augmentation: { rawboost: 5 }
 optimizer: { name: adamw, lr: $lr, weight_decay: 0.01, eps: 1.0e-6, clip_norm: 100 }
 schedule: { name: constant }
 class_weights: [0.5, 0.5]
-batch_size: 8
+batch_size: ${BATCH:-8}
 epochs: 1000
 sampler: balanced
 crop: $crop
