@@ -16,8 +16,10 @@ import org.sdd4j.tensor.Tensor;
  * frees earlier, as PyTorch does: an activation goes back to the pool once the {@link #scoped} body that
  * made it has returned and every backward step that saved it has run ({@link ActivationLifetimes}); each
  * recorded step names the tensors it keeps.
- * Layout glue (permutes, reductions over small dims, concatenation) is defined here once, since it
- * is memory movement rather than arithmetic worth a provider of its own.
+ * Layout glue (permutes, reductions over small dims, concatenation) is shape logic here and memory
+ * movement in the backend ({@link Backend#permute}, {@link Backend#copyBlocks}, ...), so that nothing here
+ * touches tensor elements on the forward path and a GPU backend keeps every activation on the device; the
+ * backward steps of that glue still run on the host (training is CPU-only).
  */
 public final class Ops implements AutoCloseable {
     private final Backend backend;
