@@ -6,18 +6,21 @@ import org.junit.platform.launcher.core.LauncherFactory;
 import org.junit.platform.launcher.listeners.SummaryGeneratingListener;
 import org.junit.platform.launcher.listeners.TestExecutionSummary;
 
+import static org.junit.platform.engine.discovery.DiscoverySelectors.selectClass;
 import static org.junit.platform.engine.discovery.DiscoverySelectors.selectPackage;
 import static org.junit.platform.launcher.core.LauncherDiscoveryRequestBuilder.request;
 
 /**
- * Runs the JUnit tests of the packages named on the command line, on a machine with no Maven (the GPU
+ * Runs the JUnit tests of the packages (or classes) named on the command line, on a machine with no Maven (the GPU
  * machine): prints each test with its outcome and the summary; exit code 1 on any failure or skipped test.
  */
 public final class RunGpuTests {
     public static void main(String[] args) {
         var builder = request();
         for (String p : args) {
-            builder.selectors(selectPackage(p));
+            // A name whose last part is capitalised is a test class, anything else a package.
+            boolean isClass = Character.isUpperCase(p.charAt(p.lastIndexOf('.') + 1));
+            builder.selectors(isClass ? selectClass(p) : selectPackage(p));
         }
         LauncherDiscoveryRequest req = builder.build();
         Launcher launcher = LauncherFactory.create();

@@ -1,18 +1,30 @@
 #!/usr/bin/env bash
-# The device half of the GPU run, in one call on the GPU machine (after benchmarks/gpu/prepare.sh here):
-# unpacks the carried JDK, prints the GPU and the libraries sdd4j found, runs the GPU test suite
-# (org.sdd4j.backend.cuda) and then the kernel benchmark. Logs go to $OUT when set (the device tool's
+# The device half of the GPU run, on the GPU machine (after benchmarks/gpu/prepare.sh here). Stages:
+#   tests        the GPU test suite (package org.sdd4j.backend.cuda: every op against the reference, and
+#                CudaModelParityTest: AASIST, AASIST-L, mini SSL-AASIST, mini AntiDeepfake against PyTorch's logits)
+#   parity       CudaModelParityTest alone (for the calls that bring a mini checkpoint in .device-fixtures)
+#   kernels      the kernel bandwidth benchmark
+#   bench        GPU scoring: sdd4j float32 and TF32 (AASIST b1, SSL-AASIST 300M b1 and b64)
+#   peer         the PyTorch peer on the same GPU (eager and torch.compile; fp32, TF32, bf16), same configurations
+#   report       the side-by-side table (benchmarks/gpu/report.py) into gpu-scoring.md
+# No stage given: tests kernels bench peer report. Logs and records go to $OUT when set (the device tool's
 # folder that comes back), else benchmarks/out/.
 #   device tool:  run(command="benchmarks/gpu/run.sh", carry=[".device"])
+#                 run(command="benchmarks/gpu/run.sh parity", carry=[".device-fixtures"])   (same warm machine)
+# Shared fixtures: $SDD4J_SHARED when set, else .device/shared (prepare.sh) with any .device-fixtures/*.pth
+# added, else ../shared; what is missing is named before the tests run. The 300M checkpoint is made here
+# (benchmarks/peer/make_ssl_aasist_300m.py, random weights, 1.2 GB) into benchmarks/out/, never carried.
 set -uo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 dev="$root/.device"
 out="${OUT:-$root/benchmarks/out}"
-mkdir -p "$out"
+mkdir -p "$out" "$root/benchmarks/out"
 [ -f "$dev/jdk.tgz" ] || { echo "run.sh: no $dev/jdk.tgz: run benchmarks/gpu/prepare.sh first and carry .device" >&2; exit 2; }
+stages=("$@")
+[ ${#stages[@]} -gt 0 ] || stages=(tests kernels bench peer report)
 
 jdk="${TMPDIR:-/tmp}/sdd4j-jdk"
-rm -rf "$jdk" && mkdir -p "$jdk" && tar -C "$jdk" -xzf "$dev/jdk.tgz"
+[ -x "$jdk/jdk/bin/java" ] || { rm -rf "$jdk" && mkdir -p "$jdk" && tar -C "$jdk" -xzf "$dev/jdk.tgz"; }
 java="$jdk/jdk/bin/java"
 # cuDNN and cuBLASLt come from the Python environment's nvidia wheels: point the locator at its prefix.
 if command -v python3 >/dev/null; then
@@ -20,11 +32,87 @@ if command -v python3 >/dev/null; then
 fi
 nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader 2>&1 | tee "$out/gpu.txt"
 
-flags=(--enable-native-access=ALL-UNNAMED --add-modules jdk.incubator.vector -Xss8m -cp "$dev/classes:$dev/lib/*")
+# One shared root for the tests: the carried small fixtures plus whichever mini checkpoint came along.
+if [ -n "${SDD4J_SHARED:-}" ]; then
+  shared="$SDD4J_SHARED"
+elif [ -d "$dev/shared/fixtures" ]; then
+  shared="${TMPDIR:-/tmp}/sdd4j-shared"
+  rm -rf "$shared" && mkdir -p "$shared/fixtures/reference"
+  ln -s "$dev/shared/models" "$shared/models"
+  ln -s "$dev/shared/fixtures/audio" "$shared/fixtures/audio"
+  for f in "$dev"/shared/fixtures/reference/* "$root"/.device-fixtures/*; do
+    [ -e "$f" ] && ln -sf "$f" "$shared/fixtures/reference/"
+  done
+else
+  shared="$root/../shared"
+fi
+echo "== shared fixtures: $shared"
+for f in models/aasist/AASIST.pth models/aasist/AASIST-L.pth fixtures/audio/espeak_1.wav \
+         fixtures/reference/expected_aasist_logits.json fixtures/reference/expected_logits.json \
+         fixtures/reference/ssl_aasist_mini.pth fixtures/reference/antideepfake_mini.pth; do
+  [ -e "$shared/$f" ] && echo "   present  $f" || echo "   MISSING  $f (its parity cases are skipped; see stage-fixtures.sh)"
+done
+
+flags=(--enable-native-access=ALL-UNNAMED --add-modules jdk.incubator.vector -Xss8m -XX:+UseSerialGC
+       "-Dsdd4j.shared=$shared" -cp "$dev/classes:$dev/lib/*")
+wav="$shared/fixtures/audio/espeak_1.wav"
+ckpt300m="$root/benchmarks/out/ssl_aasist_300m.pth"
+records="$out/gpu-scoring.jsonl"
 status=0
-echo "== GPU tests"
-"$java" "${flags[@]}" RunGpuTests org.sdd4j.backend.cuda 2>&1 | tee "$out/gpu-tests.log" \
-  || status=1
-echo "== GPU kernel benchmark"
-"$java" "${flags[@]}" GpuKernelBench 2>&1 | tee "$out/gpu-bench.log" || status=1
+
+make_300m() {
+  [ -f "$ckpt300m" ] && return 0
+  echo "== making the random SSL-AASIST 300M checkpoint ($ckpt300m)"
+  python3 "$root/benchmarks/peer/make_ssl_aasist_300m.py" --ssl-repo "$dev/peers/ssl_antispoofing" \
+    --shared "$shared" --out "$ckpt300m" --threads 8
+}
+
+sdd4j_bench() { # model checkpoint batch tf32 iters
+  "$java" "${flags[@]}" -Xmx4g -Dsdd4j.backend=cuda "-Dsdd4j.cuda.tf32=$4" org.sdd4j.bench.ScoringBenchmark \
+    --model "$1" --checkpoint "$2" --batch "$3" --warmup 5 --iters "$5" --threads 1 --wav "$wav" --jsonl "$records"
+}
+
+peer_bench() { # model batch mode precision iters
+  python3 "$root/benchmarks/peer/torch_gpu_bench.py" --model "$1" --batch "$2" --mode "$3" --precision "$4" \
+    --warmup 5 --iters "$5" --shared "$shared" --aasist-repo "$dev/peers/aasist" \
+    --ssl-repo "$dev/peers/ssl_antispoofing" --ssl-checkpoint "$ckpt300m" --jsonl "$records"
+}
+
+for stage in "${stages[@]}"; do
+  case "$stage" in
+    tests)
+      echo "== GPU tests"
+      "$java" "${flags[@]}" RunGpuTests org.sdd4j.backend.cuda 2>&1 | tee "$out/gpu-tests.log"
+      [ "${PIPESTATUS[0]}" -eq 0 ] || status=1 ;;
+    parity)
+      echo "== GPU model parity"
+      "$java" "${flags[@]}" RunGpuTests org.sdd4j.backend.cuda.CudaModelParityTest 2>&1 | tee "$out/gpu-parity.log"
+      [ "${PIPESTATUS[0]}" -eq 0 ] || status=1 ;;
+    kernels)
+      echo "== GPU kernel benchmark"
+      "$java" "${flags[@]}" GpuKernelBench 2>&1 | tee "$out/gpu-bench.log" || status=1 ;;
+    bench)
+      echo "== sdd4j GPU scoring"
+      make_300m || { echo "run.sh: could not make the 300M checkpoint" >&2; status=1; continue; }
+      for tf32 in false true; do
+        sdd4j_bench aasist "$shared/models/aasist/AASIST.pth" 1 "$tf32" 100 || status=1
+        sdd4j_bench ssl-aasist-300m "$ckpt300m" 1 "$tf32" 100 || status=1
+        sdd4j_bench ssl-aasist-300m "$ckpt300m" 64 "$tf32" 10 || status=1
+      done 2>&1 | tee "$out/gpu-scoring-sdd4j.log" ;;
+    peer)
+      echo "== PyTorch GPU peer"
+      make_300m || { echo "run.sh: could not make the 300M checkpoint" >&2; status=1; continue; }
+      for mode in eager compile; do
+        for precision in fp32 tf32 bf16; do
+          peer_bench aasist 1 "$mode" "$precision" 100 || status=1
+          peer_bench ssl-aasist-300m 1 "$mode" "$precision" 100 || status=1
+          peer_bench ssl-aasist-300m 64 "$mode" "$precision" 10 || status=1
+        done
+      done 2>&1 | tee "$out/gpu-scoring-peer.log" ;;
+    report)
+      python3 "$root/benchmarks/gpu/report.py" "$records" | tee "$out/gpu-scoring.md" || status=1 ;;
+    *)
+      echo "run.sh: unknown stage $stage (tests, parity, kernels, bench, peer, report)" >&2; exit 2 ;;
+  esac
+done
 exit $status

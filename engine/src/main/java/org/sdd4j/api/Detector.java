@@ -21,6 +21,7 @@ import org.sdd4j.checkpoint.StateDict;
 import org.sdd4j.model.InputSpec;
 import org.sdd4j.model.SpoofModel;
 import org.sdd4j.model.aasist.Aasist;
+import org.sdd4j.tensor.DType;
 import org.sdd4j.tensor.Tensor;
 import org.sdd4j.zoo.ModelFamily;
 
@@ -182,12 +183,12 @@ public final class Detector implements AutoCloseable {
         int b = indices.size();
         int t = inputs.get(indices.getFirst()).length;
         try (Ops ops = new Ops(backend)) {
-            Tensor wav = ops.zeros(b, t);
+            Tensor wav = Tensor.zeros(ops.arena(), DType.F32, b, t); // host staging; one upload per pass
             for (int q = 0; q < b; q++) {
                 MemorySegment.copy(inputs.get(indices.get(q)), 0, wav.data(),
                         ValueLayout.JAVA_FLOAT_UNALIGNED, (long) q * t * Float.BYTES, t);
             }
-            Tensor logits = model.logits(ops, wav);
+            Tensor logits = ops.download(model.logits(ops, ops.upload(wav)));
             for (int q = 0; q < b; q++) {
                 float spoof = logits.getFloat(2L * q);
                 float bonafide = logits.getFloat(2L * q + 1);

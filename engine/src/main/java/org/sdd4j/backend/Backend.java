@@ -155,6 +155,80 @@ public interface Backend extends AutoCloseable {
     /** Gradient of {@link #maxPool2d}: each output's gradient goes to the first maximum of its window. */
     void maxPool2dBackward(Tensor x, int kh, int kw, Tensor dy, Tensor dx);
 
+    // ---- layout and graph glue ----
+    //
+    // Memory movement and small element-wise steps that Ops and the model families need between the
+    // arithmetic above. The defaults are the host loops every CPU provider shares (HostGlue); providers
+    // whose tensors live elsewhere (the GPU) override all of them, so that no model code reads or writes
+    // tensor elements itself.
+
+    /** {@code out} = the contiguous copy of {@code x} whose dimension i is input dimension {@code perm[i]}. */
+    default void permute(Tensor x, int[] perm, Tensor out) {
+        HostGlue.permute(x, perm, out);
+    }
+
+    /**
+     * {@code dst[dstOffset + r * dstStride + c] (+)= src[srcOffset + r * srcStride + c]} for {@code r < rows},
+     * {@code c < rowLength} (offsets and strides in floats): narrow, concat and their gradients.
+     */
+    default void copyBlocks(Tensor src, long srcOffset, long srcStride, Tensor dst, long dstOffset, long dstStride,
+                            long rows, long rowLength, boolean accumulate) {
+        HostGlue.copyBlocks(src, srcOffset, srcStride, dst, dstOffset, dstStride, rows, rowLength, accumulate);
+    }
+
+    /** {@code out[o, q] = kind over t of x[o, t, q]} for {@code x} viewed as {@code [outer, len, inner]}. */
+    default void reduce(Reduction kind, Tensor x, long outer, int len, long inner, Tensor out) {
+        HostGlue.reduce(kind, x, outer, len, inner, out);
+    }
+
+    /**
+     * {@code out = a * b} with {@code b} broadcast as {@code [outer, 1, inner]} over {@code a} viewed as
+     * {@code [outer, mid, inner]} ({@code outer = 1} broadcasts over all leading dimensions).
+     */
+    default void mul(Tensor a, Tensor b, long mid, long inner, Tensor out) {
+        HostGlue.mul(a, b, mid, inner, out);
+    }
+
+    /** {@code out (+)= x * s}, or {@code x / s} when {@code divide}; {@code out} may be {@code x}. */
+    default void scale(Tensor x, float s, boolean divide, Tensor out, boolean accumulate) {
+        HostGlue.scale(x, s, divide, out, accumulate);
+    }
+
+    /** Element-wise maximum of two tensors of equal size. */
+    default void maximum(Tensor a, Tensor b, Tensor out) {
+        HostGlue.maximum(a, b, out);
+    }
+
+    /** AASIST's node-pair products: {@code y[b, i, j, :] = x[b, i, :] * x[b, j, :]} for {@code x} {@code [B, N, D]}. */
+    default void pairwiseProduct(Tensor x, Tensor y) {
+        HostGlue.pairwiseProduct(x, y);
+    }
+
+    /**
+     * AASIST's attention scores {@code s[b, i, j] = (h[b, i, j, :] . weights[weightOfPair[i * N + j]]) /
+     * temperature} for {@code h} {@code [B, N, N, Dout]}.
+     */
+    default void pairScores(Tensor h, Tensor[] weights, int[] weightOfPair, float temperature, Tensor s) {
+        HostGlue.pairScores(h, weights, weightOfPair, temperature, s);
+    }
+
+    /**
+     * A graph pool's kept nodes: {@code y[b, r, :] = h[b, idx[b][r], :] * s[b, idx[b][r]]} for {@code h}
+     * {@code [B, N, D]} and scores {@code s} {@code [B, N, 1]}.
+     */
+    default void gatherScaled(Tensor h, Tensor s, int[][] idx, Tensor y) {
+        HostGlue.gatherScaled(h, s, idx, y);
+    }
+
+    /**
+     * SSL-AASIST's self-attentive pooling {@code sum(x * softmax(w, dim), dim)} over {@code dim} 3 (time) or 2
+     * (frequency) of {@code [B, C, F, T]} into {@code out} {@code [B, C, other]}; the softmax weights go to
+     * {@code p} (shaped as {@code x}), which backward reads.
+     */
+    default void attentivePool(Tensor x, Tensor w, int dim, Tensor out, Tensor p) {
+        HostGlue.attentivePool(x, w, dim, out, p);
+    }
+
     @Override
     default void close() {
     }

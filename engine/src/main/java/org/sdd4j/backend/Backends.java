@@ -12,7 +12,8 @@ import org.sdd4j.nativelib.CudaLibraries;
 
 /**
  * Picks the backend: CUDA when {@link CudaLibraries} reports a usable GPU <em>and</em> every operation the
- * models run is on the GPU ({@link CudaBackend#NOT_ON_GPU} is empty), else oneDNN when its library loads
+ * models run for scoring is on the GPU ({@link CudaBackend#NOT_ON_GPU} is empty; training never defaults to
+ * the GPU, see {@link #forTraining}), else oneDNN when its library loads
  * here, else the portable Vector API provider. {@code -Dsdd4j.backend=reference|vector|dnnl|cuda} forces
  * one; forcing {@code dnnl} or {@code cuda} where it cannot start is an error rather than a silent
  * fallback, so a benchmark or a bug report never measures the wrong thing.
@@ -57,6 +58,24 @@ public final class Backends {
         return Boolean.getBoolean(PROFILE_PROPERTY) ? new ProfilingBackend(b, System.err) : b;
     }
 
+    /**
+     * The backend for training with {@code threads} worker threads: the rule of {@link #select(int)} except
+     * that CUDA is never the default, since training does not run on the GPU yet
+     * ({@link CudaBackend#NOT_ON_GPU_FOR_TRAINING}).
+     *
+     * @throws IllegalStateException when {@code -Dsdd4j.backend=cuda} forces the GPU
+     */
+    public static Backend forTraining(int threads) {
+        String forced = System.getProperty(PROPERTY);
+        if (forced != null && !forced.isBlank() && Provider.parse(forced) == Provider.CUDA) {
+            throw new IllegalStateException("-D" + PROPERTY + "=cuda, but training does not run on the GPU yet ("
+                    + String.join("; ", CudaBackend.NOT_ON_GPU_FOR_TRAINING) + "); remove the property to train on"
+                    + " the CPU backend");
+        }
+        Backend b = select(forced, threads, false).backend();
+        return Boolean.getBoolean(PROFILE_PROPERTY) ? new ProfilingBackend(b, System.err) : b;
+    }
+
     /** {@code -Dsdd4j.profile=true} wraps the backend in a {@link ProfilingBackend} that prints per-op times on close. */
     public static final String PROFILE_PROPERTY = "sdd4j.profile";
 
@@ -73,6 +92,11 @@ public final class Backends {
      * @throws IllegalStateException    if {@code forced} is {@code dnnl} and oneDNN cannot be used
      */
     public static BackendChoice select(String forced, int threads) {
+        return select(forced, threads, true);
+    }
+
+    /** @param gpuByDefault whether the default rule may pick CUDA (not for training) */
+    private static BackendChoice select(String forced, int threads, boolean gpuByDefault) {
         if (threads < 1) {
             throw new IllegalArgumentException("threads must be >= 1, got " + threads);
         }
@@ -106,15 +130,17 @@ public final class Backends {
         }
         CudaAvailability gpu = CudaLibraries.probe();
         String notGpu;
-        if (!gpu.usable()) {
+        if (!gpuByDefault) {
+            notGpu = "CUDA not used: training runs on the CPU backends only";
+        } else if (!gpu.usable()) {
             notGpu = "CUDA not used: " + gpu.reason();
         } else if (!CudaBackend.NOT_ON_GPU.isEmpty()) {
             notGpu = "CUDA not used: the GPU is usable but these still run only on the host: "
                     + String.join("; ", CudaBackend.NOT_ON_GPU) + " (-D" + PROPERTY + "=cuda forces it)";
         } else {
             try {
-                return new BackendChoice(new CudaBackend(), Provider.CUDA, "default: usable GPU, every op on it",
-                        "", bits);
+                return new BackendChoice(new CudaBackend(), Provider.CUDA, "default: usable GPU, every op on it"
+                        + gpuCoverage(), "", bits);
             } catch (RuntimeException | LinkageError e) {
                 notGpu = "CUDA not used: " + e.getMessage();
             }
@@ -128,9 +154,13 @@ public final class Backends {
         }
     }
 
+    /** What the GPU does and does not do, for the chosen-backend line of {@code sdd4j info}. */
     private static String gpuCoverage() {
-        return CudaBackend.NOT_ON_GPU.isEmpty() ? ""
-                : "; not yet on the GPU (these fail on device tensors): " + String.join("; ", CudaBackend.NOT_ON_GPU);
+        String training = "; scoring runs on the GPU, training does not yet (it uses the CPU backend: "
+                + String.join("; ", CudaBackend.NOT_ON_GPU_FOR_TRAINING) + " are host-side)";
+        return CudaBackend.NOT_ON_GPU.isEmpty() ? training
+                : "; not yet on the GPU (these fail on device tensors): " + String.join("; ", CudaBackend.NOT_ON_GPU)
+                + training;
     }
 
     private static String describeDnnl(DnnlBackend d) {

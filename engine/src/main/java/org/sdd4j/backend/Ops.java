@@ -16,8 +16,10 @@ import org.sdd4j.tensor.Tensor;
  * frees earlier, as PyTorch does: an activation goes back to the pool once the {@link #scoped} body that
  * made it has returned and every backward step that saved it has run ({@link ActivationLifetimes}); each
  * recorded step names the tensors it keeps.
- * Layout glue (permutes, reductions over small dims, concatenation) is defined here once, since it
- * is memory movement rather than arithmetic worth a provider of its own.
+ * Layout glue (permutes, reductions over small dims, concatenation) is shape logic here and memory
+ * movement in the backend ({@link Backend#permute}, {@link Backend#copyBlocks}, ...), so that nothing here
+ * touches tensor elements on the forward path and a GPU backend keeps every activation on the device; the
+ * backward steps of that glue still run on the host (training is CPU-only).
  */
 public final class Ops implements AutoCloseable {
     private final Backend backend;
@@ -55,6 +57,12 @@ public final class Ops implements AutoCloseable {
 
     private Ops(Backend backend, Arena arena, boolean training, boolean record, java.util.random.RandomGenerator rng,
                 boolean updateStatistics, LayerRecorder recorder) {
+        if (training && backend.device() != org.sdd4j.tensor.Device.CPU) {
+            // Gradients, dropout masks and the optimiser still live in host memory (see CudaBackend's javadoc).
+            throw new UnsupportedOperationException("training runs on the CPU backends only; " + backend.name()
+                    + " scores (inference) but does not train yet: " + String.join("; ",
+                    org.sdd4j.backend.cuda.CudaBackend.NOT_ON_GPU_FOR_TRAINING));
+        }
         this.backend = backend;
         this.arena = arena;
         this.training = training;
@@ -194,6 +202,33 @@ public final class Ops implements AutoCloseable {
         return arena;
     }
 
+    /**
+     * {@code host}'s values on the backend's device: {@code host} itself for CPU providers, else a device copy
+     * freed with this scope. Model inputs cross to the GPU here, never as operation arguments (a host tensor
+     * given to a GPU operation is taken for a parameter and its device copy cached).
+     */
+    public Tensor upload(Tensor host) {
+        if (host.device() == backend.device()) {
+            return host;
+        }
+        Tensor d = empty(host.shape());
+        backend.copy(host, d);
+        return d;
+    }
+
+    /**
+     * {@code t}'s values readable on the host: {@code t} itself when it is in host memory, else a host copy in
+     * this scope's arena (which waits for the device's queued work).
+     */
+    public Tensor download(Tensor t) {
+        if (t.device() == org.sdd4j.tensor.Device.CPU) {
+            return t;
+        }
+        Tensor h = Tensor.zeros(arena, DType.F32, t.shape());
+        backend.copy(t, h);
+        return h;
+    }
+
     /** A zero-filled float32 tensor from the backend's pool, freed (returned to the pool) with this scope. */
     public Tensor zeros(int... shape) {
         return pooled(true, shape);
@@ -257,7 +292,7 @@ public final class Ops implements AutoCloseable {
         try (Ops child = new Ops(backend, Arena.ofShared(), false, false, null, false, recorder)) {
             Tensor r = body.apply(child);
             Tensor kept = empty(r.shape());
-            kept.copyFrom(r);
+            backend.copy(r, kept);
             return kept;
         }
     }
@@ -500,8 +535,7 @@ public final class Ops implements AutoCloseable {
 
     /** A contiguous copy whose dimension {@code i} is input dimension {@code perm[i]}. */
     public Tensor permute(Tensor x, int... perm) {
-        Tensor out = backend instanceof ProfilingBackend p ? p.time("permute", () -> permuteCopy(x, perm, false))
-                : permuteCopy(x, perm, false);
+        Tensor out = permuteCopy(x, perm, false);
         record(out, NOTHING, dy -> {
             int[] inverse = new int[perm.length];
             for (int i = 0; i < perm.length; i++) {
@@ -517,81 +551,13 @@ public final class Ops implements AutoCloseable {
     /** @param scratch whether the copy is backward scratch (then given back with {@link #drop}) */
     private Tensor permuteCopy(Tensor x, int[] perm, boolean scratch) {
         int r = x.rank();
-        int[] in = x.shape();
         int[] os = new int[r];
         for (int i = 0; i < r; i++) {
-            os[i] = in[perm[i]];
+            os[i] = x.dim(perm[i]);
         }
         Tensor out = scratch ? scratch(os) : empty(os);
-        // Trailing dimensions left in place move as contiguous chunks (e.g. the head split [B,T,H,dh] -> [B,H,T,dh]).
-        int kept = r;
-        while (kept > 0 && perm[kept - 1] == kept - 1) {
-            kept--;
-        }
-        long chunk = 1;
-        for (int i = kept; i < r; i++) {
-            chunk *= in[i];
-        }
-        if (kept == 0) {
-            out.copyFrom(x);
-        } else if (chunk == 1 && isLastTwoSwapped(perm)) {
-            transposeLastTwo(x, out, in[r - 2], in[r - 1]);
-        } else {
-            long[] inStride = strides(in);
-            long[] srcStride = new long[kept];
-            for (int i = 0; i < kept; i++) {
-                srcStride[i] = inStride[perm[i]];
-            }
-            long n = out.numel() / chunk, bytes = chunk * 4;
-            int[] idx = new int[kept];
-            long src = 0;
-            for (long i = 0; i < n; i++) {
-                if (chunk == 1) {
-                    out.setFloat(i, x.getFloat(src));
-                } else {
-                    java.lang.foreign.MemorySegment.copy(x.data(), src * 4, out.data(), i * bytes, bytes);
-                }
-                for (int d = kept - 1; d >= 0; d--) {
-                    idx[d]++;
-                    src += srcStride[d];
-                    if (idx[d] < os[d]) {
-                        break;
-                    }
-                    src -= srcStride[d] * os[d];
-                    idx[d] = 0;
-                }
-            }
-        }
+        backend.permute(x, perm, out);
         return out;
-    }
-
-    private static boolean isLastTwoSwapped(int[] perm) {
-        int r = perm.length;
-        for (int i = 0; i < r - 2; i++) {
-            if (perm[i] != i) {
-                return false;
-            }
-        }
-        return r >= 2 && perm[r - 2] == r - 1 && perm[r - 1] == r - 2;
-    }
-
-    /** {@code out[b, j, i] = x[b, i, j]} in cache-sized tiles. */
-    private static void transposeLastTwo(Tensor x, Tensor out, int rows, int cols) {
-        final int tile = 32;
-        long plane = (long) rows * cols, planes = x.numel() / Math.max(plane, 1);
-        for (long p = 0; p < planes; p++) {
-            long base = p * plane;
-            for (int i0 = 0; i0 < rows; i0 += tile) {
-                for (int j0 = 0; j0 < cols; j0 += tile) {
-                    int i1 = Math.min(rows, i0 + tile), j1 = Math.min(cols, j0 + tile);
-                    for (int i = i0; i < i1; i++) {
-                        for (int j = j0; j < j1; j++) {
-                            out.setFloat(base + (long) j * rows + i, x.getFloat(base + (long) i * cols + j));
-                        }
-                    }
-                }
-            }
-        }
     }
 
     /** Max over dimension {@code dim} (dropped), optionally of |x|. */
@@ -608,9 +574,7 @@ public final class Ops implements AutoCloseable {
     public Tensor maximum(Tensor a, Tensor b) {
         requireShape(b, "maximum operand", a.shape());
         Tensor out = empty(a.shape());
-        for (long i = 0, n = a.numel(); i < n; i++) {
-            out.setFloat(i, Math.max(a.getFloat(i), b.getFloat(i)));
-        }
+        backend.maximum(a, b, out);
         record(out, saved(a, b), dy -> {
             Tensor da = g(a), db = g(b);
             for (long i = 0, n = a.numel(); i < n; i++) {
@@ -628,9 +592,7 @@ public final class Ops implements AutoCloseable {
         checkBroadcast(a, b);
         Tensor out = empty(a.shape());
         long m = b.numel();
-        for (long i = 0, n = a.numel(); i < n; i++) {
-            out.setFloat(i, a.getFloat(i) * b.getFloat(i % m));
-        }
+        backend.mul(a, b, a.numel() / m, m, out);
         record(out, saved(a, b), dy -> {
             Tensor da = g(a), db = g(b);
             for (long i = 0, n = a.numel(); i < n; i++) {
@@ -645,9 +607,7 @@ public final class Ops implements AutoCloseable {
     /** {@code x * s}. */
     public Tensor scale(Tensor x, float s) {
         Tensor out = empty(x.shape());
-        for (long i = 0, n = x.numel(); i < n; i++) {
-            out.setFloat(i, x.getFloat(i) * s);
-        }
+        backend.scale(x, s, false, out, false);
         record(out, NOTHING, dy -> scaleBackward(g(x), dy, s), x);
         return out;
     }
@@ -655,22 +615,13 @@ public final class Ops implements AutoCloseable {
     /** {@code x / s}: division, not multiplication by 1/s, to round as the references do. */
     public Tensor divide(Tensor x, float s) {
         Tensor out = empty(x.shape());
-        for (long i = 0, n = x.numel(); i < n; i++) {
-            out.setFloat(i, x.getFloat(i) / s);
-        }
-        record(out, NOTHING, dy -> {
-            Tensor dx = g(x);
-            for (long i = 0, n = x.numel(); i < n; i++) {
-                dx.setFloat(i, dx.getFloat(i) + dy.getFloat(i) / s);
-            }
-        }, x);
+        backend.scale(x, s, true, out, false);
+        record(out, NOTHING, dy -> backend.scale(dy, s, true, g(x), true), x);
         return out;
     }
 
-    private static void scaleBackward(Tensor dx, Tensor dy, float s) {
-        for (long i = 0, n = dx.numel(); i < n; i++) {
-            dx.setFloat(i, dx.getFloat(i) + dy.getFloat(i) * s);
-        }
+    private void scaleBackward(Tensor dx, Tensor dy, float s) {
+        backend.scale(dy, s, false, dx, true);
     }
 
     /**
@@ -682,15 +633,11 @@ public final class Ops implements AutoCloseable {
             if (!overwritable(x)) {
                 return scale(x, s);
             }
-            for (long i = 0, n = x.numel(); i < n; i++) {
-                x.setFloat(i, x.getFloat(i) * s);
-            }
+            backend.scale(x, s, false, x, false);
             recordInPlace(x, NOTHING, dy -> scaleBackward(g(x), dy, s));
             return x;
         }
-        for (long i = 0, n = x.numel(); i < n; i++) {
-            x.setFloat(i, x.getFloat(i) * s);
-        }
+        backend.scale(x, s, false, x, false);
         return x;
     }
 
@@ -741,12 +688,9 @@ public final class Ops implements AutoCloseable {
         }
         long inner = out.numel() / outer / total;
         long at = 0;
-        long rowOut = total * inner * 4L;
         for (Tensor p : parts) {
-            long chunk = p.dim(d) * inner * 4L;
-            for (long o = 0; o < outer; o++) {
-                java.lang.foreign.MemorySegment.copy(p.data(), o * chunk, out.data(), o * rowOut + at, chunk);
-            }
+            long chunk = p.dim(d) * inner;
+            backend.copyBlocks(p, 0, chunk, out, at, total * inner, outer, chunk, false);
             at += chunk;
         }
         record(out, NOTHING, dy -> {
@@ -777,12 +721,7 @@ public final class Ops implements AutoCloseable {
                 outer *= x.dim(i);
             }
             long inner = x.numel() / outer / full;
-            for (long o = 0; o < outer; o++) {
-                for (long q = 0; q < len * inner; q++) {
-                    long at = (o * full + from) * inner + q;
-                    dx.setFloat(at, dx.getFloat(at) + dy.getFloat(o * len * inner + q));
-                }
-            }
+            backend.copyBlocks(dy, 0, len * inner, dx, from * inner, full * inner, outer, len * inner, true);
         }, x);
         return out;
     }
@@ -798,14 +737,9 @@ public final class Ops implements AutoCloseable {
             outer *= s[i];
         }
         long inner = x.numel() / outer / full;
-        for (long o = 0; o < outer; o++) {
-            java.lang.foreign.MemorySegment.copy(x.data(), (o * full + from) * inner * 4, out.data(),
-                    o * len * inner * 4, len * inner * 4);
-        }
+        backend.copyBlocks(x, from * inner, full * inner, out, 0, len * inner, outer, len * inner, false);
         return out;
     }
-
-    private enum Reduction { MAX, MAX_ABS, MEAN }
 
     private Tensor reduce(Tensor x, int dim, Reduction kind) {
         int r = x.rank();
@@ -826,21 +760,7 @@ public final class Ops implements AutoCloseable {
             }
         }
         Tensor out = empty(os);
-        for (long o = 0; o < outer; o++) {
-            for (long q = 0; q < inner; q++) {
-                long base = o * len * inner + q;
-                double acc = kind == Reduction.MEAN ? 0 : Double.NEGATIVE_INFINITY;
-                for (int t = 0; t < len; t++) {
-                    float v = x.getFloat(base + t * inner);
-                    switch (kind) {
-                        case MAX -> acc = Math.max(acc, v);
-                        case MAX_ABS -> acc = Math.max(acc, Math.abs(v));
-                        case MEAN -> acc += v;
-                    }
-                }
-                out.setFloat(o * inner + q, (float) (kind == Reduction.MEAN ? acc / len : acc));
-            }
-        }
+        backend.reduce(kind, x, outer, len, inner, out);
         final long outerF = outer, innerF = inner;
         record(out, kind == Reduction.MEAN ? NOTHING : saved(x), dy -> {
             Tensor dx = g(x);

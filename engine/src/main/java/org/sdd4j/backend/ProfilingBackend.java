@@ -219,6 +219,58 @@ public final class ProfilingBackend implements Backend {
     }
 
     @Override
+    public void permute(Tensor x, int[] perm, Tensor out) {
+        timed("permute", () -> inner.permute(x, perm, out));
+    }
+
+    @Override
+    public void copyBlocks(Tensor src, long srcOffset, long srcStride, Tensor dst, long dstOffset, long dstStride,
+                           long rows, long rowLength, boolean accumulate) {
+        timed("copyBlocks", () -> inner.copyBlocks(src, srcOffset, srcStride, dst, dstOffset, dstStride, rows,
+                rowLength, accumulate));
+    }
+
+    @Override
+    public void reduce(Reduction kind, Tensor x, long outer, int len, long inner, Tensor out) {
+        timed("reduce", () -> this.inner.reduce(kind, x, outer, len, inner, out));
+    }
+
+    @Override
+    public void mul(Tensor a, Tensor b, long mid, long inner, Tensor out) {
+        timed("mul", () -> this.inner.mul(a, b, mid, inner, out));
+    }
+
+    @Override
+    public void scale(Tensor x, float s, boolean divide, Tensor out, boolean accumulate) {
+        timed("scale", () -> inner.scale(x, s, divide, out, accumulate));
+    }
+
+    @Override
+    public void maximum(Tensor a, Tensor b, Tensor out) {
+        timed("maximum", () -> inner.maximum(a, b, out));
+    }
+
+    @Override
+    public void pairwiseProduct(Tensor x, Tensor y) {
+        timed("pairwiseProduct", () -> inner.pairwiseProduct(x, y));
+    }
+
+    @Override
+    public void pairScores(Tensor h, Tensor[] weights, int[] weightOfPair, float temperature, Tensor s) {
+        timed("pairScores", () -> inner.pairScores(h, weights, weightOfPair, temperature, s));
+    }
+
+    @Override
+    public void gatherScaled(Tensor h, Tensor s, int[][] idx, Tensor y) {
+        timed("gatherScaled", () -> inner.gatherScaled(h, s, idx, y));
+    }
+
+    @Override
+    public void attentivePool(Tensor x, Tensor w, int dim, Tensor out, Tensor p) {
+        timed("attentivePool", () -> inner.attentivePool(x, w, dim, out, p));
+    }
+
+    @Override
     public void close() {
         out.print(report());
         out.flush();

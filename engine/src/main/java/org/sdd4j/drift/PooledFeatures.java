@@ -62,17 +62,31 @@ public final class PooledFeatures implements LayerRecorder {
     private void run(SpoofModel model, Backend backend, List<float[]> batch) {
         int b = batch.size(), t = batch.getFirst().length;
         try (Ops ops = new Ops(backend, this)) {
-            Tensor wav = ops.empty(b, t);
+            Tensor wav = Tensor.zeros(ops.arena(), org.sdd4j.tensor.DType.F32, b, t);
             for (int q = 0; q < b; q++) {
                 MemorySegment.copy(batch.get(q), 0, wav.data(), ValueLayout.JAVA_FLOAT_UNALIGNED,
                         (long) q * t * Float.BYTES, t);
             }
-            model.logits(ops, wav);
+            running = backend;
+            model.logits(ops, ops.upload(wav));
+        } finally {
+            running = null;
         }
     }
 
+    /** The backend of the forward pass being recorded: GPU layer outputs are copied down through it. */
+    private Backend running;
+
     @Override
     public void record(String layer, Tensor output, Layout layout) {
+        if (output.device() != org.sdd4j.tensor.Device.CPU) {
+            try (java.lang.foreign.Arena host = java.lang.foreign.Arena.ofConfined()) {
+                Tensor copy = Tensor.zeros(host, org.sdd4j.tensor.DType.F32, output.shape());
+                running.copy(output, copy);
+                record(layer, copy, layout);
+            }
+            return;
+        }
         int b = output.dim(0);
         int pooled = switch (layout) {
             case FEATURE_MAP -> output.dim(-1);

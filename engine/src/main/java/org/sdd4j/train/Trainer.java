@@ -120,7 +120,7 @@ public final class Trainer {
         if (train.isEmpty()) {
             throw new IllegalArgumentException(cfg.train().protocol() + ": no training utterances");
         }
-        try (Arena arena = Arena.ofShared(); Backend backend = Backends.cpu(threads);
+        try (Arena arena = Arena.ofShared(); Backend backend = Backends.forTraining(threads);
              StateDict initial = initialWeights(arena);
              Parameters params = Parameters.copyOf(withNewHead(initial, arena), trainable(initial))) {
             AasistConfig aasist = aasistConfig(initial);
@@ -345,7 +345,7 @@ public final class Trainer {
                 continue;
             }
             try (Ops ops = new Ops(backend)) {
-                Tensor l = model.logits(ops, Tensor.of(ops.arena(), x, 1, x.length));
+                Tensor l = ops.download(model.logits(ops, ops.upload(Tensor.of(ops.arena(), x, 1, x.length))));
                 double s = model.scoreRule().score(l.getFloat(0), l.getFloat(1));
                 (u.isBonaFide() ? bona : spoof).add(s);
             }

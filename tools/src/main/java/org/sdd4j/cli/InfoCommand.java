@@ -36,7 +36,8 @@ final class InfoCommand implements Callable<Integer> {
         try (Backend backend = choice.backend()) {
             out.println(choice.describe().strip());
             out.println("  (what 'sdd4j score' uses by default; --threads sets the count,"
-                    + " -Dsdd4j.backend=reference|vector|dnnl forces a provider)");
+                    + " -Dsdd4j.backend=reference|vector|dnnl|cuda forces a provider;"
+                    + " 'sdd4j train' never defaults to the GPU: training runs on the CPU backends)");
         }
         // Whether the GPU could run here, and exactly why not, is what a GPU user asks first; the backend
         // line above says whether CUDA was chosen and why.

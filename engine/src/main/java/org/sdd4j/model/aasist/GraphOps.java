@@ -33,17 +33,7 @@ final class GraphOps {
     static Tensor pairwiseProduct(Ops ops, Tensor x) {
         int b = x.dim(0), n = x.dim(1), d = x.dim(2);
         Tensor y = ops.empty(b, n, n, d);
-        for (int q = 0; q < b; q++) {
-            for (int i = 0; i < n; i++) {
-                long xi = ((long) q * n + i) * d;
-                for (int j = 0; j < n; j++) {
-                    long xj = ((long) q * n + j) * d, yo = (((long) q * n + i) * n + j) * d;
-                    for (int k = 0; k < d; k++) {
-                        y.setFloat(yo + k, x.getFloat(xi + k) * x.getFloat(xj + k));
-                    }
-                }
-            }
-        }
+        ops.backend().pairwiseProduct(x, y);
         ops.record(y, Ops.saved(x), dy -> {
             // d/dx_i of sum_j dy_ij (x_i x_j) + sum_j dy_ji (x_j x_i) = sum_j (dy_ij + dy_ji) x_j
             Tensor dx = ops.tape().grad(x);
@@ -68,19 +58,7 @@ final class GraphOps {
     static Tensor pairScores(Ops ops, Tensor h, PairWeight weight, Tensor[] weights, float temperature) {
         int b = h.dim(0), n = h.dim(1), dout = h.dim(3);
         Tensor s = ops.empty(b, n, n);
-        for (int q = 0; q < b; q++) {
-            for (int i = 0; i < n; i++) {
-                for (int j = 0; j < n; j++) {
-                    Tensor w = weight.of(i, j);
-                    long ho = (((long) q * n + i) * n + j) * dout;
-                    float acc = 0;
-                    for (int k = 0; k < dout; k++) {
-                        acc += h.getFloat(ho + k) * w.getFloat(k);
-                    }
-                    s.setFloat(((long) q * n + i) * n + j, acc / temperature);
-                }
-            }
-        }
+        ops.backend().pairScores(h, weights, weightIndex(weight, weights, n), temperature, s);
         Tensor[] inputs = new Tensor[weights.length + 1];
         inputs[0] = h;
         System.arraycopy(weights, 0, inputs, 1, weights.length);
@@ -121,18 +99,30 @@ final class GraphOps {
         return s;
     }
 
+    /** For each node pair (i, j), at {@code i * n + j}, the index in {@code weights} of the vector it uses. */
+    private static int[] weightIndex(PairWeight weight, Tensor[] weights, int n) {
+        int[] index = new int[n * n];
+        for (int i = 0; i < n; i++) {
+            for (int j = 0; j < n; j++) {
+                Tensor w = weight.of(i, j);
+                int at = 0;
+                while (weights[at] != w) { // identity: the same parameter tensor
+                    at++;
+                    if (at == weights.length) {
+                        throw new IllegalArgumentException("pair (" + i + ", " + j + ") uses a weight not listed");
+                    }
+                }
+                index[i * n + j] = at;
+            }
+        }
+        return index;
+    }
+
     /** {@code y[b, n, :] = x[b, n, :] * m[b, 0, :]}: every node times its utterance's master node. */
     static Tensor mulNodes(Ops ops, Tensor x, Tensor m) {
         int b = x.dim(0), n = x.dim(1), d = x.dim(2);
         Tensor y = ops.empty(b, n, d);
-        for (int q = 0; q < b; q++) {
-            for (int i = 0; i < n; i++) {
-                for (int k = 0; k < d; k++) {
-                    long at = ((long) q * n + i) * d + k;
-                    y.setFloat(at, x.getFloat(at) * m.getFloat((long) q * d + k));
-                }
-            }
-        }
+        ops.backend().mul(x, m, n, d, y);
         ops.record(y, Ops.saved(x, m), dy -> {
             Tensor dx = ops.tape().grad(x), dm = ops.tape().grad(m);
             double[] acc = new double[b * d];
@@ -162,15 +152,7 @@ final class GraphOps {
     static Tensor gatherScaled(Ops ops, Tensor h, Tensor s, int[][] idx) {
         int b = h.dim(0), n = h.dim(1), d = h.dim(2), keep = idx[0].length;
         Tensor y = ops.empty(b, keep, d);
-        for (int q = 0; q < b; q++) {
-            for (int r = 0; r < keep; r++) {
-                int node = idx[q][r];
-                float sv = s.getFloat((long) q * n + node);
-                for (int k = 0; k < d; k++) {
-                    y.setFloat(((long) q * keep + r) * d + k, h.getFloat(((long) q * n + node) * d + k) * sv);
-                }
-            }
-        }
+        ops.backend().gatherScaled(h, s, idx, y);
         ops.record(y, Ops.saved(h, s), dy -> {
             Tensor dh = ops.tape().grad(h), ds = ops.tape().grad(s);
             for (int q = 0; q < b; q++) {

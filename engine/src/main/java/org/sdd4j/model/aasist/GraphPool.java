@@ -33,12 +33,14 @@ final class GraphPool {
         int b = h.dim(0), n = h.dim(1);
         Tensor scores = ops.actInPlace(Activation.SIGMOID, proj.forward(ops, ops.dropout(h, SCORE_DROPOUT)));
         int keep = kept(n, ratio);
+        // Ranking a few dozen scores is host work: the scores come down, the gather runs where h lives.
+        Tensor hostScores = ops.download(scores);
         int[][] idx = new int[b][];
         for (int q = 0; q < b; q++) {
             final int batch = q;
             Integer[] order = new Integer[n];
             Arrays.setAll(order, i -> i);
-            Arrays.sort(order, Comparator.comparingDouble(i -> -scores.getFloat((long) batch * n + i)));
+            Arrays.sort(order, Comparator.comparingDouble(i -> -hostScores.getFloat((long) batch * n + i)));
             idx[q] = new int[keep];
             for (int r = 0; r < keep; r++) {
                 idx[q][r] = order[r];

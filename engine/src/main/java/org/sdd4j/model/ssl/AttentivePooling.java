@@ -15,27 +15,7 @@ final class AttentivePooling {
         long step = dim == 3 ? 1 : t, otherStep = dim == 3 ? t : 1;
         Tensor out = ops.empty(b, c, other);
         Tensor p = ops.empty(x.shape()); // the softmax weights, kept for backward
-        for (long plane = 0; plane < (long) b * c; plane++) {
-            long base = plane * f * t;
-            for (int o = 0; o < other; o++) {
-                long at = base + o * otherStep;
-                float max = Float.NEGATIVE_INFINITY;
-                for (int i = 0; i < len; i++) {
-                    max = Math.max(max, w.getFloat(at + i * step));
-                }
-                float denom = 0;
-                for (int i = 0; i < len; i++) {
-                    denom += (float) StrictMath.exp(w.getFloat(at + i * step) - max);
-                }
-                float acc = 0;
-                for (int i = 0; i < len; i++) {
-                    float weight = (float) StrictMath.exp(w.getFloat(at + i * step) - max) / denom;
-                    p.setFloat(at + i * step, weight);
-                    acc += x.getFloat(at + i * step) * weight;
-                }
-                out.setFloat(plane * other + o, acc);
-            }
-        }
+        ops.backend().attentivePool(x, w, dim, out, p);
         // Backward reads x, the softmax weights and the output, never w itself.
         ops.record(out, Ops.saved(x, p, out), dy -> {
             // y = sum_i x_i p_i with p = softmax(w): dx_i = dy p_i, dw_i = dy p_i (x_i - y).

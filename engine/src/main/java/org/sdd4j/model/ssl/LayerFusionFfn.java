@@ -142,9 +142,8 @@ public final class LayerFusionFfn implements SpoofModel {
             List<Tensor> states = ssl.hiddenStates(inference, waveforms, config.lastLayer());
             for (int i = 0; i < k; i++) {
                 Tensor mean = inference.mean(states.get(config.firstLayer() + i), 1);   // [B, D]
-                for (long j = 0, n = (long) b * d; j < n; j++) {
-                    pooled.setFloat(j * k + i, mean.getFloat(j));
-                }
+                // pooled[j, i] = mean[j]: column i of the [B*D, K] block, written where the tensors live.
+                ops.backend().copyBlocks(mean, 0, 1, pooled, i, k, (long) b * d, 1, false);
             }
         }
         return pooled;

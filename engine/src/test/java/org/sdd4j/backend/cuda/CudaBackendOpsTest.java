@@ -264,7 +264,7 @@ class CudaBackendOpsTest {
 
         Tensor red = poisoned(2, 5);
         Tensor flat = x.reshape(2, 12, 5);
-        gpu.reduce(CudaBackend.Reduction.MAX_ABS, dev(flat), 2, 12, 5, red);
+        gpu.reduce(org.sdd4j.backend.Reduction.MAX_ABS, dev(flat), 2, 12, 5, red);
         Tensor redE = Tensor.zeros(arena, 2, 5);
         for (int o = 0; o < 2; o++) {
             for (int q = 0; q < 5; q++) {

@@ -1,0 +1,214 @@
+package org.sdd4j.backend;
+
+import java.lang.foreign.MemorySegment;
+
+import org.sdd4j.tensor.Tensor;
+
+/**
+ * The host-memory definitions of {@link Backend}'s layout and graph glue: what every CPU provider runs
+ * (they share one host address space, so one loop serves them all) and the meaning the CUDA kernels
+ * reproduce. Each loop is the one {@link Ops} and the model code ran before these operations became part of
+ * {@link Backend}, so CPU results stay bit for bit what they were.
+ */
+final class HostGlue {
+    private HostGlue() {
+    }
+
+    static void permute(Tensor x, int[] perm, Tensor out) {
+        int r = x.rank();
+        int[] in = x.shape();
+        int[] os = out.shape();
+        // Trailing dimensions left in place move as contiguous chunks (e.g. the head split [B,T,H,dh] -> [B,H,T,dh]).
+        int kept = r;
+        while (kept > 0 && perm[kept - 1] == kept - 1) {
+            kept--;
+        }
+        long chunk = 1;
+        for (int i = kept; i < r; i++) {
+            chunk *= in[i];
+        }
+        if (kept == 0) {
+            out.copyFrom(x);
+        } else if (chunk == 1 && isLastTwoSwapped(perm)) {
+            transposeLastTwo(x, out, in[r - 2], in[r - 1]);
+        } else {
+            long[] inStride = Ops.strides(in);
+            long[] srcStride = new long[kept];
+            for (int i = 0; i < kept; i++) {
+                srcStride[i] = inStride[perm[i]];
+            }
+            long n = out.numel() / chunk, bytes = chunk * 4;
+            int[] idx = new int[kept];
+            long src = 0;
+            for (long i = 0; i < n; i++) {
+                if (chunk == 1) {
+                    out.setFloat(i, x.getFloat(src));
+                } else {
+                    MemorySegment.copy(x.data(), src * 4, out.data(), i * bytes, bytes);
+                }
+                for (int d = kept - 1; d >= 0; d--) {
+                    idx[d]++;
+                    src += srcStride[d];
+                    if (idx[d] < os[d]) {
+                        break;
+                    }
+                    src -= srcStride[d] * os[d];
+                    idx[d] = 0;
+                }
+            }
+        }
+    }
+
+    private static boolean isLastTwoSwapped(int[] perm) {
+        int r = perm.length;
+        for (int i = 0; i < r - 2; i++) {
+            if (perm[i] != i) {
+                return false;
+            }
+        }
+        return r >= 2 && perm[r - 2] == r - 1 && perm[r - 1] == r - 2;
+    }
+
+    /** {@code out[b, j, i] = x[b, i, j]} in cache-sized tiles. */
+    private static void transposeLastTwo(Tensor x, Tensor out, int rows, int cols) {
+        final int tile = 32;
+        long plane = (long) rows * cols, planes = x.numel() / Math.max(plane, 1);
+        for (long p = 0; p < planes; p++) {
+            long base = p * plane;
+            for (int i0 = 0; i0 < rows; i0 += tile) {
+                for (int j0 = 0; j0 < cols; j0 += tile) {
+                    int i1 = Math.min(rows, i0 + tile), j1 = Math.min(cols, j0 + tile);
+                    for (int i = i0; i < i1; i++) {
+                        for (int j = j0; j < j1; j++) {
+                            out.setFloat(base + (long) j * rows + i, x.getFloat(base + (long) i * cols + j));
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    static void copyBlocks(Tensor src, long srcOffset, long srcStride, Tensor dst, long dstOffset, long dstStride,
+                           long rows, long rowLength, boolean accumulate) {
+        for (long r = 0; r < rows; r++) {
+            long s = srcOffset + r * srcStride, d = dstOffset + r * dstStride;
+            if (!accumulate) {
+                MemorySegment.copy(src.data(), s * 4, dst.data(), d * 4, rowLength * 4);
+                continue;
+            }
+            for (long c = 0; c < rowLength; c++) {
+                dst.setFloat(d + c, dst.getFloat(d + c) + src.getFloat(s + c));
+            }
+        }
+    }
+
+    static void reduce(Reduction kind, Tensor x, long outer, int len, long inner, Tensor out) {
+        for (long o = 0; o < outer; o++) {
+            for (long q = 0; q < inner; q++) {
+                long base = o * len * inner + q;
+                double acc = kind == Reduction.MEAN ? 0 : Double.NEGATIVE_INFINITY;
+                for (int t = 0; t < len; t++) {
+                    float v = x.getFloat(base + t * inner);
+                    switch (kind) {
+                        case MAX -> acc = Math.max(acc, v);
+                        case MAX_ABS -> acc = Math.max(acc, Math.abs(v));
+                        case MEAN -> acc += v;
+                    }
+                }
+                out.setFloat(o * inner + q, (float) (kind == Reduction.MEAN ? acc / len : acc));
+            }
+        }
+    }
+
+    static void mul(Tensor a, Tensor b, long mid, long inner, Tensor out) {
+        long block = mid * inner;
+        for (long i = 0, n = a.numel(); i < n; i++) {
+            out.setFloat(i, a.getFloat(i) * b.getFloat(i / block * inner + i % inner));
+        }
+    }
+
+    static void scale(Tensor x, float s, boolean divide, Tensor out, boolean accumulate) {
+        for (long i = 0, n = x.numel(); i < n; i++) {
+            float v = divide ? x.getFloat(i) / s : x.getFloat(i) * s;
+            out.setFloat(i, accumulate ? out.getFloat(i) + v : v);
+        }
+    }
+
+    static void maximum(Tensor a, Tensor b, Tensor out) {
+        for (long i = 0, n = a.numel(); i < n; i++) {
+            out.setFloat(i, Math.max(a.getFloat(i), b.getFloat(i)));
+        }
+    }
+
+    static void pairwiseProduct(Tensor x, Tensor y) {
+        int b = x.dim(0), n = x.dim(1), d = x.dim(2);
+        for (int q = 0; q < b; q++) {
+            for (int i = 0; i < n; i++) {
+                long xi = ((long) q * n + i) * d;
+                for (int j = 0; j < n; j++) {
+                    long xj = ((long) q * n + j) * d, yo = (((long) q * n + i) * n + j) * d;
+                    for (int k = 0; k < d; k++) {
+                        y.setFloat(yo + k, x.getFloat(xi + k) * x.getFloat(xj + k));
+                    }
+                }
+            }
+        }
+    }
+
+    static void pairScores(Tensor h, Tensor[] weights, int[] weightOfPair, float temperature, Tensor s) {
+        int b = h.dim(0), n = h.dim(1), dout = h.dim(3);
+        for (int q = 0; q < b; q++) {
+            for (int i = 0; i < n; i++) {
+                for (int j = 0; j < n; j++) {
+                    Tensor w = weights[weightOfPair[i * n + j]];
+                    long ho = (((long) q * n + i) * n + j) * dout;
+                    float acc = 0;
+                    for (int k = 0; k < dout; k++) {
+                        acc += h.getFloat(ho + k) * w.getFloat(k);
+                    }
+                    s.setFloat(((long) q * n + i) * n + j, acc / temperature);
+                }
+            }
+        }
+    }
+
+    static void gatherScaled(Tensor h, Tensor s, int[][] idx, Tensor y) {
+        int b = h.dim(0), n = h.dim(1), d = h.dim(2), keep = idx[0].length;
+        for (int q = 0; q < b; q++) {
+            for (int r = 0; r < keep; r++) {
+                int node = idx[q][r];
+                float sv = s.getFloat((long) q * n + node);
+                for (int k = 0; k < d; k++) {
+                    y.setFloat(((long) q * keep + r) * d + k, h.getFloat(((long) q * n + node) * d + k) * sv);
+                }
+            }
+        }
+    }
+
+    static void attentivePool(Tensor x, Tensor w, int dim, Tensor out, Tensor p) {
+        int b = x.dim(0), c = x.dim(1), f = x.dim(2), t = x.dim(3);
+        int len = dim == 3 ? t : f, other = dim == 3 ? f : t;
+        long step = dim == 3 ? 1 : t, otherStep = dim == 3 ? t : 1;
+        for (long plane = 0; plane < (long) b * c; plane++) {
+            long base = plane * f * t;
+            for (int o = 0; o < other; o++) {
+                long at = base + o * otherStep;
+                float max = Float.NEGATIVE_INFINITY;
+                for (int i = 0; i < len; i++) {
+                    max = Math.max(max, w.getFloat(at + i * step));
+                }
+                float denom = 0;
+                for (int i = 0; i < len; i++) {
+                    denom += (float) StrictMath.exp(w.getFloat(at + i * step) - max);
+                }
+                float acc = 0;
+                for (int i = 0; i < len; i++) {
+                    float weight = (float) StrictMath.exp(w.getFloat(at + i * step) - max) / denom;
+                    p.setFloat(at + i * step, weight);
+                    acc += x.getFloat(at + i * step) * weight;
+                }
+                out.setFloat(plane * other + o, acc);
+            }
+        }
+    }
+}
