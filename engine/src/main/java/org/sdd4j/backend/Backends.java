@@ -11,7 +11,8 @@ import org.sdd4j.nativelib.CudaAvailability;
 import org.sdd4j.nativelib.CudaLibraries;
 
 /**
- * Picks the backend: CUDA when {@link CudaLibraries} reports a usable GPU <em>and</em> every operation the
+ * Picks the backend: CUDA when {@link CudaLibraries} reports a usable GPU, the GPU backend has passed its suite on
+ * hardware ({@link CudaBackend#VERIFIED_ON_HARDWARE}) <em>and</em> every operation the
  * models run for scoring is on the GPU ({@link CudaBackend#NOT_ON_GPU} is empty; training never defaults to
  * the GPU, see {@link #forTraining}), else oneDNN when its library loads
  * here, else the portable Vector API provider. {@code -Dsdd4j.backend=reference|vector|dnnl|cuda} forces
@@ -134,6 +135,9 @@ public final class Backends {
             notGpu = "CUDA not used: training runs on the CPU backends only";
         } else if (!gpu.usable()) {
             notGpu = "CUDA not used: " + gpu.reason();
+        } else if (!CudaBackend.VERIFIED_ON_HARDWARE) {
+            notGpu = "CUDA not used by default: the GPU backend has not yet passed its test suite on GPU hardware"
+                    + " (benchmarks/gpu/run.sh); -D" + PROPERTY + "=cuda opts in";
         } else if (!CudaBackend.NOT_ON_GPU.isEmpty()) {
             notGpu = "CUDA not used: the GPU is usable but these still run only on the host: "
                     + String.join("; ", CudaBackend.NOT_ON_GPU) + " (-D" + PROPERTY + "=cuda forces it)";

@@ -90,7 +90,8 @@ class BackendsTest {
             assertTrue(e.getMessage().contains(gpu.reason()), e.getMessage());
         }
         try (Backend b = Backends.select(null, 1).backend()) {
-            boolean expectGpu = gpu.usable() && org.sdd4j.backend.cuda.CudaBackend.NOT_ON_GPU.isEmpty();
+            boolean expectGpu = gpu.usable() && org.sdd4j.backend.cuda.CudaBackend.VERIFIED_ON_HARDWARE
+                    && org.sdd4j.backend.cuda.CudaBackend.NOT_ON_GPU.isEmpty();
             assertEquals(expectGpu, b.device() == org.sdd4j.tensor.Device.CUDA, b.name());
         }
         String reason = Backends.select(null, 1).reason();

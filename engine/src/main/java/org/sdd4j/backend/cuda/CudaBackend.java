@@ -71,6 +71,14 @@ public final class CudaBackend implements Backend {
     public static final java.util.List<String> NOT_ON_GPU = java.util.List.of();
 
     /**
+     * Whether this backend has passed its GPU test suite (op parity and model parity, benchmarks/gpu/run.sh) on
+     * GPU hardware. Until it has, it is written and compiled but never run, so {@link org.sdd4j.backend.Backends}
+     * does not choose it by default: {@code -Dsdd4j.backend=cuda} opts in. Set to true in the commit that records
+     * a passing run.
+     */
+    public static final boolean VERIFIED_ON_HARDWARE = false;
+
+    /**
      * What keeps training off the GPU: the kernels exist (every backward op, the losses, Adam/AdamW), but the
      * taped training path still keeps these in host memory. {@link org.sdd4j.backend.Ops} refuses a training
      * scope on a GPU backend with this list, and {@link org.sdd4j.backend.Backends#forTraining} never picks
