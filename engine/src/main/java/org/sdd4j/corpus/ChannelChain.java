@@ -12,13 +12,16 @@ import org.sdd4j.augment.CodecAugment;
 /**
  * The shortcut counter-measures, applied in the same way to both classes: (1) for spoofs, the capture
  * of a randomly drawn bona fide clip (its native rate when below 16 kHz, its storage codec), so that
- * native bandwidth and storage artefacts are distributed alike in both classes; (2) silence trim with a
- * random margin; (3) loudness to a random level; (4) a noise floor; (5) a random band-limit; (6) with
- * some probability a codec round trip; all at {@link #RATE}.
+ * native bandwidth and storage artefacts are distributed alike in both classes; (2) a full silence
+ * trim; (3) spectral equalisation to a random tilt; (4) loudness to a random level; (5) random leading
+ * and trailing silence; (6) a noise floor; (7) a random band-limit; (8) with some probability a codec
+ * round trip; all at {@link #RATE}. Spoofs are also cut to a bona fide length ({@link #matchLength}).
  */
 public final class ChannelChain {
     /** The corpus sample rate. */
     public static final int RATE = 16_000;
+    /** The most {@link Conditioning#equalise} may raise or lower any band. */
+    static final double MAX_EQ_GAIN_DB = 12;
 
     private final ChannelDistribution distribution;
     private final CodecAugment codecs;
@@ -26,7 +29,7 @@ public final class ChannelChain {
 
     /** The settings drawn for one item. */
     public record Draw(double lowPassHz, double highPassHz, Optional<Codec> codec, double loudnessDb, double noiseDb,
-            int marginSamples) {
+            int leadSamples, int trailSamples, double tiltDbPerOctave) {
     }
 
     /**
@@ -60,8 +63,10 @@ public final class ChannelChain {
         Optional<Codec> codec = coded ? Optional.of(available.get(rng.nextInt(available.size()))) : Optional.empty();
         double loud = distribution.loudnessDb().draw(rng);
         double noise = distribution.noiseDb().draw(rng);
-        int margin = (int) Math.round(distribution.marginSeconds().draw(rng) * RATE);
-        return new Draw(lp, hp, codec, loud, noise, margin);
+        int lead = (int) Math.round(distribution.paddingSeconds().draw(rng) * RATE);
+        int trail = (int) Math.round(distribution.paddingSeconds().draw(rng) * RATE);
+        double tilt = distribution.tiltDbPerOctave().draw(rng);
+        return new Draw(lp, hp, codec, loud, noise, lead, trail, tilt);
     }
 
     /**
@@ -80,10 +85,28 @@ public final class ChannelChain {
         return y;
     }
 
-    /** Applies stages 2 to 6 to 16 kHz audio. */
+    /**
+     * Trims silence from both ends and cuts what is left to about {@code targetSamples} at a pause (see
+     * {@link Conditioning#cutAtPause}). For spoofs, with a target drawn from the bona fide clips' speech
+     * lengths, so that duration (which the model sees as crop content and tiling) is no class tell.
+     */
+    public static float[] matchLength(float[] x, int targetSamples) {
+        float[] speech = Conditioning.trimSilence(x, 0);
+        return Conditioning.cutAtPause(speech, targetSamples);
+    }
+
+    /** The length of the speech in {@code x}: what {@link #apply} keeps before padding. */
+    public static int speechSamples(float[] x) {
+        return Conditioning.trimSilence(x, 0).length;
+    }
+
+    /** Applies stages 2 to 8 to 16 kHz audio. */
     public float[] apply(float[] x, Draw d, RandomGenerator rng) throws IOException {
-        float[] y = Conditioning.trimSilence(x, d.marginSamples());
+        // trim fully, then pad with drawn silence: the engines' long tails and the prompts' tight cuts both go
+        float[] y = Conditioning.trimSilence(x, 0);
+        y = Conditioning.equalise(y, RATE, d.tiltDbPerOctave(), MAX_EQ_GAIN_DB);
         y = Conditioning.normaliseLoudness(y, d.loudnessDb());
+        y = Conditioning.pad(y, d.leadSamples(), d.trailSamples());
         y = Conditioning.addNoise(y, d.noiseDb(), rng);
         y = Conditioning.bandLimit(y, RATE, d.lowPassHz(), d.highPassHz());
         if (d.codec().isPresent()) {
@@ -103,7 +126,7 @@ public final class ChannelChain {
 
     /** Short text for the protocol's channel column. */
     public static String describe(Draw d) {
-        return String.format(Locale.ROOT, "lp=%.0f hp=%.0f codec=%s", d.lowPassHz(), d.highPassHz(),
+        return String.format(Locale.ROOT, "tilt=%.1f lp=%.0f hp=%.0f codec=%s", d.tiltDbPerOctave(), d.lowPassHz(), d.highPassHz(),
                 d.codec().map(c -> c.name().toLowerCase(Locale.ROOT)).orElse("none"));
     }
 }

@@ -9,10 +9,11 @@ package org.sdd4j.corpus;
  * @param codecProbability chance of a lossy codec round trip
  * @param loudnessDb       active-speech RMS target range, dBFS
  * @param noiseDb          added noise floor range, dBFS RMS (digital silence is a tell)
- * @param marginSeconds    range of the context kept around speech when trimming silence
+ * @param paddingSeconds   range of the silence put before and (drawn again) after the trimmed speech
+ * @param tiltDbPerOctave  range of the spectral tilt above 500 Hz that every clip is equalised to
  */
 public record ChannelDistribution(Range lowPassHz, Range highPassHz, double codecProbability, Range loudnessDb,
-        Range noiseDb, Range marginSeconds) {
+        Range noiseDb, Range paddingSeconds, Range tiltDbPerOctave) {
     /** A closed interval [min, max]. */
     public record Range(double min, double max) {
         public Range {
@@ -32,9 +33,12 @@ public record ChannelDistribution(Range lowPassHz, Range highPassHz, double code
         }
     }
 
-    /** The corpus default: low-pass 3.4-8 kHz, high-pass 50-300 Hz, codec with p = 0.5, -32..-18 dBFS, noise -72..-52 dBFS. */
+    /**
+     * The corpus default: low-pass 3.4-8 kHz, high-pass 50-300 Hz, codec with p = 0.5, -32..-18 dBFS,
+     * noise -72..-52 dBFS, 0.05-0.4 s of silence on each side, spectral tilt 4-10 dB per octave.
+     */
     public static ChannelDistribution defaults() {
         return new ChannelDistribution(new Range(3400, 8000), new Range(50, 300), 0.5, new Range(-32, -18),
-                new Range(-72, -52), new Range(0.05, 0.25));
+                new Range(-72, -52), new Range(0.05, 0.4), new Range(4, 10));
     }
 }

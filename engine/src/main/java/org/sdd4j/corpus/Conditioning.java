@@ -3,14 +3,17 @@ package org.sdd4j.corpus;
 import java.util.random.RandomGenerator;
 
 /**
- * The signal operations of the shortcut counter-measures: silence trimming, loudness normalisation,
- * band-limiting and a noise floor. All work on mono float samples in [-1, 1] and return new arrays.
+ * The signal operations of the shortcut counter-measures: silence trimming and padding, length
+ * matching, spectral equalisation, loudness normalisation, band-limiting and a noise floor. All work
+ * on mono float samples in [-1, 1] and return new arrays.
  */
 public final class Conditioning {
     /** Analysis frame for energy decisions: 20 ms at 16 kHz. */
     static final int FRAME = 320;
     /** Frames this far below the loudest frame count as silence. */
     public static final double SILENCE_BELOW_PEAK_DB = 40.0;
+    /** The frequency above which {@link #equalise}'s reference spectrum falls by the drawn tilt. */
+    public static final double TILT_PIVOT_HZ = 500;
 
     private Conditioning() {
     }
@@ -153,6 +156,90 @@ public final class Conditioning {
             s2 = b2 * in - a2 * out;
             y[i] = (float) out;
         }
+    }
+
+    /**
+     * Surrounds {@code x} with {@code lead} and {@code trail} samples of digital silence (the noise floor
+     * stage fills them). After a full trim this makes the silence around speech a draw from one shared
+     * distribution, instead of whatever each source or engine happened to leave: the engines start
+     * speaking at the first sample and stop with long tails, telephone prompts are cut tight.
+     */
+    public static float[] pad(float[] x, int lead, int trail) {
+        if (lead < 0 || trail < 0) {
+            throw new IllegalArgumentException("padding must not be negative, got " + lead + " and " + trail);
+        }
+        float[] out = new float[lead + x.length + trail];
+        System.arraycopy(x, 0, out, lead, x.length);
+        return out;
+    }
+
+    /**
+     * Shortens {@code x} to about {@code targetSamples} by cutting in the quietest {@link #FRAME} within
+     * 15 % of the target, so that a long synthetic utterance ends in a pause rather than mid-word where
+     * it can; audio no longer than 1.15 x the target is returned whole. Used to give spoofs the bona fide
+     * length distribution (synthesised sentences run longer than the recorded prompts).
+     */
+    public static float[] cutAtPause(float[] x, int targetSamples) {
+        if (targetSamples <= 0) {
+            throw new IllegalArgumentException("target length must be positive, got " + targetSamples);
+        }
+        if (x.length <= targetSamples * 1.15) {
+            return x.clone();
+        }
+        double[] db = frameEnergiesDb(x);
+        int from = Math.max(1, (int) (targetSamples * 0.85) / FRAME);
+        int to = Math.min(db.length - 1, (int) (targetSamples * 1.15) / FRAME);
+        int quietest = from;
+        for (int f = from; f <= to; f++) {
+            if (db[f] < db[quietest]) {
+                quietest = f;
+            }
+        }
+        int cut = quietest * FRAME + FRAME / 2;
+        float[] out = new float[cut];
+        System.arraycopy(x, 0, out, 0, cut);
+        return out;
+    }
+
+    /**
+     * Equalises the long-term spectrum to a reference that is flat up to {@value #TILT_PIVOT_HZ} Hz and
+     * falls by {@code tiltDbPerOctave} per octave above it. The formant engines are brighter than
+     * recorded voices and each recording chain has its own colour; drawing the tilt for every clip of
+     * both classes from one distribution leaves spectral balance (and so roll-off) no class tell. The
+     * correction is smoothed over ~280 Hz, anchored to leave the 300-3400 Hz band's median level
+     * unchanged, and limited to {@code maxGainDb} either way so empty bands are not blown up.
+     */
+    public static float[] equalise(float[] x, int sampleRate, double tiltDbPerOctave, double maxGainDb) {
+        double[] power = Spectrum.averagePower(x);
+        int bins = power.length;
+        double[] own = new double[bins];
+        int half = 4;
+        for (int k = 0; k < bins; k++) {
+            double sum = 0;
+            int n = 0;
+            for (int j = Math.max(0, k - half); j <= Math.min(bins - 1, k + half); j++) {
+                sum += power[j];
+                n++;
+            }
+            own[k] = 10 * Math.log10(Math.max(sum / n, 1e-20));
+        }
+        double[] wantDb = new double[bins];
+        double hzPerBin = sampleRate / (double) Spectrum.SIZE;
+        for (int k = 0; k < bins; k++) {
+            double hz = Math.max(k * hzPerBin, 1);
+            double reference = hz <= TILT_PIVOT_HZ ? 0 : -tiltDbPerOctave * Math.log(hz / TILT_PIVOT_HZ) / Math.log(2);
+            wantDb[k] = reference - own[k];
+        }
+        int lo = (int) Math.ceil(300 / hzPerBin);
+        int hi = Math.min(bins - 1, (int) Math.floor(3400 / hzPerBin));
+        double[] band = java.util.Arrays.copyOfRange(wantDb, lo, hi + 1);
+        java.util.Arrays.sort(band);
+        double anchor = band[band.length / 2];
+        double[] gain = new double[bins];
+        for (int k = 0; k < bins; k++) {
+            gain[k] = Math.pow(10, Math.clamp(wantDb[k] - anchor, -maxGainDb, maxGainDb) / 20);
+        }
+        return Spectrum.filter(x, gain);
     }
 
     /** Scales so the peak is at most {@code limit}; a codec round trip can overshoot. */

@@ -72,6 +72,7 @@ public final class CorpusBuilder {
         TextPool texts = TextPool.withBuiltIns();
         List<CorpusItem> items = new ArrayList<>();
         Map<String, List<ChannelChain.Capture>> capturesByLanguage = new TreeMap<>();
+        Map<String, List<Integer>> speechByLanguage = new TreeMap<>();
         for (RealSpeechSource source : options.catalogue()) {
             if (!selected(source.id(), source.debianPackage())) {
                 continue;
@@ -81,7 +82,7 @@ public final class CorpusBuilder {
                         + source.debianPackage() + ")");
                 continue;
             }
-            items.addAll(bonafide(source, texts, capturesByLanguage, skipped));
+            items.addAll(bonafide(source, texts, capturesByLanguage, speechByLanguage, skipped));
         }
         Map<String, Integer> bonafideLanguages = new TreeMap<>();
         for (CorpusItem it : items) {
@@ -104,7 +105,7 @@ public final class CorpusBuilder {
         int perEngine = engines.isEmpty() ? 0 : bonafideCount == 0 ? options.maxPerSource()
                 : Math.clamp((bonafideCount + engines.size() - 1) / engines.size(), 1, 4 * options.maxPerSource());
         for (TtsEngine e : engines) {
-            items.addAll(spoof(e, perEngine, bonafideLanguages, texts, capturesByLanguage, skipped));
+            items.addAll(spoof(e, perEngine, bonafideLanguages, texts, capturesByLanguage, speechByLanguage, skipped));
         }
         if (items.isEmpty()) {
             throw new IOException("nothing to build: no bona fide source and no generator produced a clip (see the messages above)");
@@ -143,7 +144,7 @@ public final class CorpusBuilder {
     }
 
     private List<CorpusItem> bonafide(RealSpeechSource source, TextPool texts, Map<String, List<ChannelChain.Capture>> captures,
-            List<String> skipped) throws IOException {
+            Map<String, List<Integer>> speech, List<String> skipped) throws IOException {
         List<SourceClip> all = new ArrayList<>();
         for (SourceClip c : source.scan()) {
             if (options.languages().isEmpty() || options.languages().contains(c.language())) {
@@ -182,6 +183,7 @@ public final class CorpusBuilder {
                 out.add(new CorpusItem(path, Label.BONAFIDE, source.id(), "-", c.language(), c.speaker(), source.licence(), null,
                         seconds, capture.describe() + " " + ChannelChain.describe(d)));
                 captures.computeIfAbsent(c.language(), k -> new ArrayList<>()).add(capture);
+                speech.computeIfAbsent(c.language(), k -> new ArrayList<>()).add(ChannelChain.speechSamples(x));
             } catch (IOException | RuntimeException e) {
                 failures++;
                 if (failures <= 5) {
@@ -211,7 +213,8 @@ public final class CorpusBuilder {
     }
 
     private List<CorpusItem> spoof(TtsEngine engine, int count, Map<String, Integer> bonafideLanguages, TextPool texts,
-            Map<String, List<ChannelChain.Capture>> captures, List<String> skipped) throws IOException {
+            Map<String, List<ChannelChain.Capture>> captures, Map<String, List<Integer>> speech, List<String> skipped)
+            throws IOException {
         Set<String> wanted = new TreeSet<>(bonafideLanguages.keySet());
         if (wanted.isEmpty()) {
             wanted.addAll(options.languages().isEmpty() ? Set.of("en") : options.languages());
@@ -258,6 +261,11 @@ public final class CorpusBuilder {
                 try {
                     AudioClip clip = engine.synthesize(voice, text, work);
                     float[] x = Resampler.resample(clip, ChannelChain.RATE).samples();
+                    // the speech length of a bona fide clip of the language: synthesised sentences run longer
+                    List<Integer> lengths = speech.getOrDefault(lang, speech.values().stream().flatMap(List::stream).toList());
+                    if (!lengths.isEmpty()) {
+                        x = ChannelChain.matchLength(x, lengths.get(rng.nextInt(lengths.size())));
+                    }
                     List<ChannelChain.Capture> pool = captures.getOrDefault(lang, captures.values().stream().flatMap(List::stream).toList());
                     ChannelChain.Capture capture = pool.isEmpty() ? new ChannelChain.Capture(clip.sampleRate(), Optional.empty())
                             : pool.get(rng.nextInt(pool.size()));

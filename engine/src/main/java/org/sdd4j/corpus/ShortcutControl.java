@@ -14,10 +14,12 @@ import org.sdd4j.metrics.Eer;
 import org.sdd4j.metrics.ScoreSet;
 
 /**
- * The shortcut control: a logistic regression on {@link ShortcutFeatures} (bandwidth, silence, level)
- * trained on the train split and scored on the test splits. A corpus without the shortcut leaves it
- * near chance; an EER below {@link #WARN_BELOW} means those statistics alone separate the classes and a
- * detector trained on the corpus may learn them instead of synthesis artefacts.
+ * The shortcut control: a logistic regression on {@link ShortcutFeatures} (bandwidth, silence, level,
+ * length) trained on the train split and scored on the other splits, once on all features and once
+ * per {@link ShortcutFeatures.Group}, so a failure says which kind of statistic carries it. A corpus
+ * without the shortcut leaves it near chance; an EER below {@link #WARN_BELOW} means those statistics
+ * alone separate the classes and a detector trained on the corpus may learn them instead of synthesis
+ * artefacts.
  */
 public final class ShortcutControl {
     /** EERs below this are reported as a shortcut. */
@@ -29,15 +31,20 @@ public final class ShortcutControl {
     /**
      * The control's outcome.
      *
-     * @param eerBySplit  EER on each evaluated split with both classes present
+     * @param eerBySplit  EER of the model on all features, on each split with both classes present
      * @param weights     standardised weights of {@link ShortcutFeatures#NAMES}
      * @param trainItems  items the control was fitted on
+     * @param eerByGroup  the same EERs for a model fitted on one feature group only
      */
-    public record Result(Map<Split, Double> eerBySplit, double[] weights, int trainItems) {
-        /** The lowest EER over the test splits (the most worrying). */
+    public record Result(Map<Split, Double> eerBySplit, double[] weights, int trainItems,
+            Map<ShortcutFeatures.Group, Map<Split, Double>> eerByGroup) {
+        /** The lowest EER over the test splits (the most worrying), over all features and every group. */
         public double worstEer() {
-            return eerBySplit.entrySet().stream().filter(e -> e.getKey() != Split.TRAIN && e.getKey() != Split.DEV)
-                    .mapToDouble(Map.Entry::getValue).min().orElse(Double.NaN);
+            double worst = worstTestEer(eerBySplit);
+            for (Map<Split, Double> g : eerByGroup.values()) {
+                worst = Math.min(worst, worstTestEer(g));
+            }
+            return worst;
         }
 
         /** Whether a test EER is below {@link #WARN_BELOW}. */
@@ -47,10 +54,16 @@ public final class ShortcutControl {
 
         /** A few lines for the terminal and the corpus README. */
         public String toText() {
-            StringBuilder sb = new StringBuilder("Shortcut control (logistic regression on bandwidth/silence/level statistics, fitted on "
-                    + trainItems + " train items):\n");
-            eerBySplit.forEach((s, e) -> sb.append(String.format(Locale.ROOT, "  %-15s EER %.1f%%%n", s.text(), 100 * e)));
-            sb.append("  weights:");
+            StringBuilder sb = new StringBuilder("Shortcut control (logistic regression on bandwidth/silence/level/length statistics, fitted on "
+                    + trainItems + " train items), EER per split:\n");
+            sb.append(String.format(Locale.ROOT, "  %-10s", "features"));
+            for (Split s : eerBySplit.keySet()) {
+                sb.append(String.format(Locale.ROOT, " %15s", s.text()));
+            }
+            sb.append('\n');
+            row(sb, "all", eerBySplit);
+            eerByGroup.forEach((g, e) -> row(sb, g.text(), e));
+            sb.append("  weights (all features, standardised):");
             for (int j = 0; j < weights.length; j++) {
                 sb.append(String.format(Locale.ROOT, " %s=%+.2f", ShortcutFeatures.NAMES[j], weights[j]));
             }
@@ -62,6 +75,20 @@ public final class ShortcutControl {
                 sb.append(String.format(Locale.ROOT, "  OK: no test EER below %.0f%%.%n", 100 * WARN_BELOW));
             }
             return sb.toString();
+        }
+
+        private void row(StringBuilder sb, String name, Map<Split, Double> eers) {
+            sb.append(String.format(Locale.ROOT, "  %-10s", name));
+            for (Split s : eerBySplit.keySet()) {
+                Double e = eers.get(s);
+                sb.append(e == null ? String.format(Locale.ROOT, " %15s", "-") : String.format(Locale.ROOT, " %14.1f%%", 100 * e));
+            }
+            sb.append('\n');
+        }
+
+        private static double worstTestEer(Map<Split, Double> eers) {
+            return eers.entrySet().stream().filter(e -> e.getKey() != Split.TRAIN && e.getKey() != Split.DEV)
+                    .mapToDouble(Map.Entry::getValue).min().orElse(Double.NaN);
         }
     }
 
@@ -81,6 +108,18 @@ public final class ShortcutControl {
 
     /** Runs the control on items whose features are already computed ({@code features.get(i)} belongs to item i). */
     public static Result run(List<CorpusItem> items, List<double[]> features) {
+        Fit all = fit(items, features);
+        Map<ShortcutFeatures.Group, Map<Split, Double>> byGroup = new EnumMap<>(ShortcutFeatures.Group.class);
+        for (ShortcutFeatures.Group g : ShortcutFeatures.Group.values()) {
+            byGroup.put(g, fit(items, features.stream().map(g::select).toList()).eers());
+        }
+        return new Result(all.eers(), all.model().standardisedWeights(), all.trainItems(), byGroup);
+    }
+
+    private record Fit(LogisticRegression model, Map<Split, Double> eers, int trainItems) {
+    }
+
+    private static Fit fit(List<CorpusItem> items, List<double[]> features) {
         List<double[]> trainX = new ArrayList<>();
         List<Integer> trainY = new ArrayList<>();
         for (int i = 0; i < items.size(); i++) {
@@ -109,6 +148,6 @@ public final class ShortcutControl {
                         spoof.stream().mapToDouble(Double::doubleValue).toArray())).rate());
             }
         }
-        return new Result(eers, model.standardisedWeights(), trainX.size());
+        return new Fit(model, eers, trainX.size());
     }
 }

@@ -58,7 +58,7 @@ class CorpusBuilderTest {
         for (CorpusItem it : a.items()) {
             var clip = org.sdd4j.audio.AudioReader.read(tmp.resolve("a").resolve(it.path()));
             assertEquals(16000, clip.sampleRate());
-            assertTrue(it.channel().startsWith("cap=22050/pcm lp="), it.channel());
+            assertTrue(it.channel().startsWith("cap=22050/pcm tilt="), it.channel());
         }
         assertTrue(Files.isRegularFile(tmp.resolve("a/README.md")));
         assertTrue(Files.isRegularFile(tmp.resolve("a/splits/test_unseen.tsv")));

@@ -108,9 +108,11 @@ final class CorpusCommand implements Runnable {
 
     /** {@code sdd4j corpus control}. */
     @Command(name = "control", mixinStandardHelpOptions = true,
-            description = {"Fits a logistic regression on bandwidth/silence/level statistics on the train split and",
-                "prints its EER on the other splits. An EER below 30% means those statistics alone separate",
-                "bona fide from spoof: a shortcut a detector could learn instead of synthesis artefacts.", ""})
+            description = {"Fits a logistic regression on bandwidth/silence/level/length",
+                "statistics on the train split and prints its EER on the other splits, for",
+                "all features and for each group alone. An EER below 30% means those",
+                "statistics alone separate bona fide from spoof: a shortcut a detector could",
+                "learn instead of synthesis artefacts.", ""})
     static final class Control implements Callable<Integer> {
         @CommandLine.Spec
         CommandLine.Model.CommandSpec spec;
