@@ -46,12 +46,15 @@ class ModelGradientTest {
     }
 
     /**
-     * @param bar the relative error allowed per parameter: 1e-3 (the issue's bar). The mini SSL-AASIST runs at
-     *            2e-3 because its first_bn1.bias gradient (a sum of 11,256 cancelling terms) is 1.9e-3 off the
-     *            float64 reference, against 3.9e-5 for float32 PyTorch; that gap is open.
+     * @param bar the relative error allowed per parameter: 1e-3 (the issue's bar). The mini SSL-AASIST's
+     *            first_bn1.bias (64 sums of 11,256 terms) is the tightest: an activation that a float32 forward
+     *            puts on the other side of SELU's kink than float64 gets slope 1.05 instead of 1.76, and two of
+     *            first_bn1's 720,384 activations lie only 2.0e-6 and 2.2e-6 below zero. With the forward at
+     *            twice PyTorch's float32 error (the channel LayerNorm summed in float) both flipped: 1.9e-3 off.
+     *            Now one flips, the one with the smaller gradient: 8.7e-4. The backward itself is accurate.
      */
     @ParameterizedTest
-    @CsvSource({"aasist-l, models/aasist/AASIST-L.pth, 1e-3", "ssl-aasist-mini, fixtures/reference/ssl_aasist_mini.pth, 2e-3"})
+    @CsvSource({"aasist-l, models/aasist/AASIST-L.pth, 1e-3", "ssl-aasist-mini, fixtures/reference/ssl_aasist_mini.pth, 1e-3"})
     void parameterGradientsMatchPyTorch(String name, String checkpoint, double bar) throws Exception {
         JsonNode fx = new ObjectMapper().readTree(Path.of("src/test/resources/fixtures/grad", name, "grad.json").toFile());
         Function<StateDict, SpoofModel> build = name.equals("aasist-l")
