@@ -63,6 +63,26 @@ def table(records) -> str:
     return "\n".join(rows)
 
 
+def cpu_table(records) -> str:
+    """Process CPU time per step, for the records that carry it (the GRPO benchmark): steadier than wall time
+    when the machine is shared, since waiting for a core does not count."""
+    keys = sorted((k for k, r in records.items() if "cpu_median_ms" in r),
+                  key=lambda k: (k[:5], IMPL_ORDER.get(k[5], 9), k[5]))
+    if not keys:
+        return ""
+    rows = ["| model | task | batch | threads | impl | median CPU ms per step | CPU ms per step | vs sdd4j |",
+            "|---|---|---:|---:|---|---:|---|---:|"]
+    for key in keys:
+        rec = records[key]
+        ref = records.get(key[:5] + ("sdd4j",))
+        ratio = "n/a" if ref is None or "cpu_median_ms" not in ref else \
+            f"{rec['cpu_median_ms'] / ref['cpu_median_ms']:.2f}x"
+        steps = ", ".join(f"{v:.0f}" for v in rec["cpu_times_ms"])
+        rows.append(f"| {rec['model']} | {key[1]} | {rec['batch']} | {rec['threads']} | {rec['impl']} "
+                    f"| {rec['cpu_median_ms']:.1f} | {steps} | {ratio} |")
+    return "\n".join(rows)
+
+
 def input_check(records) -> str:
     """Flags configurations where implementations were fed different inputs."""
     by_config = {}
@@ -84,6 +104,9 @@ def main():
     print("\n`vs sdd4j` = this implementation's median / sdd4j's median on the same configuration "
           "(> 1: sdd4j is faster). Peak RSS is VmHWM of the benchmark process (whole process, "
           "runtime included).")
+    cpu = cpu_table(records)
+    if cpu:
+        print("\n" + cpu)
     warning = input_check(records)
     if warning:
         print(warning)

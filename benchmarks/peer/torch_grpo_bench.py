@@ -12,7 +12,11 @@ all B x G samples, ratio = exp(logp - logp_old) clipped to [0.8, 1.2], k3 KL wit
 loss = -mean(min(ratio A, clip(ratio) A) - beta kl), backward, clip_grad_norm_(100), AdamW(lr 1e-6, weight decay
 0.01, eps 1e-6). Every parameter trains (as torch_train_bench.py). Use --warmup >= 1 (AdamW creates its state then).
 
+The timed span is one whole step, as sdd4j's GrpoStep.run: the two frozen passes, zero_grad, the policy pass,
+sampling, loss, backward, clipping and the AdamW update (the input tensor is built before the loop on both sides).
+
   python3 benchmarks/peer/torch_grpo_bench.py --model ssl-aasist-mini --batch 8 --group 64 --threads 2
+  python3 benchmarks/peer/torch_grpo_bench.py --model ssl-aasist-300m --ssl-checkpoint benchmarks/out/ssl_aasist_300m.pth
 """
 import argparse
 import copy
@@ -30,7 +34,7 @@ CLIP_EPS, BETA, CLIP_NORM, STD_EPS, DROPOUT_SEED = 0.2, 0.04, 100.0, 1e-5, 20260
 
 def parse_args():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--model", choices=("ssl-aasist-mini", "aasist-l"), required=True)
+    p.add_argument("--model", choices=("ssl-aasist-mini", "ssl-aasist-300m", "aasist-l"), required=True)
     p.add_argument("--batch", type=int, default=8)
     p.add_argument("--group", type=int, default=64)
     p.add_argument("--threads", type=int, default=2)
@@ -40,9 +44,18 @@ def parse_args():
     p.add_argument("--wav", default=None)
     p.add_argument("--aasist-repo", default="/work/peers/aasist")
     p.add_argument("--ssl-repo", default="/work/peers/ssl_antispoofing")
+    p.add_argument("--ssl-checkpoint", default=None,
+                   help="ssl-aasist-300m: the checkpoint of make_ssl_aasist_300m.py (default "
+                        "benchmarks/out/ssl_aasist_300m.pth); ssl-aasist-mini: default "
+                        "<shared>/fixtures/reference/ssl_aasist_mini.pth")
     p.add_argument("--jsonl", default=None)
     args = p.parse_args()
     args.wav = args.wav or os.path.join(args.shared, "fixtures", "audio", "espeak_1.wav")
+    if args.ssl_checkpoint is None:
+        args.ssl_checkpoint = (os.path.join(args.shared, "fixtures", "reference", "ssl_aasist_mini.pth")
+                               if args.model == "ssl-aasist-mini" else common.DEFAULT_SSL_CHECKPOINT)
+    if args.batch < 1 or args.group < 1 or args.iters < 1 or args.warmup < 1 or args.threads < 1:
+        sys.exit("batch, group, iters, warmup and threads must be >= 1 (AdamW creates its state in the warm-up)")
     return args
 
 
@@ -52,10 +65,11 @@ def load_model(args):
         models = os.path.join(args.shared, "models", "aasist")
         path = os.path.join(models, "AASIST-L.pth")
         return peers.load_aasist(args.aasist_repo, os.path.join(models, "AASIST-L.conf"), path), path
-    path = os.path.join(args.shared, "fixtures", "reference", "ssl_aasist_mini.pth")
-    with open(os.path.join(os.path.dirname(path), "ssl_aasist_mini.json")) as f:
-        config = json.load(f)["ssl"]
-    return peers.load_ssl_aasist(args.ssl_repo, path, config), path
+    config = peers.XLSR_300M
+    if args.model == "ssl-aasist-mini":
+        with open(os.path.join(os.path.dirname(args.ssl_checkpoint), "ssl_aasist_mini.json")) as f:
+            config = json.load(f)["ssl"]
+    return peers.load_ssl_aasist(args.ssl_repo, args.ssl_checkpoint, config), args.ssl_checkpoint
 
 
 def main():
@@ -89,9 +103,9 @@ def main():
     y = torch.from_numpy(labels_np)
     gen = torch.Generator().manual_seed(11)
 
-    times, losses = [], []
+    times, cpu_times, losses = [], [], []
     for i in range(args.warmup + args.iters):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         with torch.no_grad():
             torch.manual_seed(DROPOUT_SEED + i)
             logp_old_all = torch.log_softmax(old(x), 1)
@@ -112,17 +126,23 @@ def main():
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), CLIP_NORM)
         optimizer.step()
-        dt = (time.perf_counter() - t0) * 1000.0
+        dt, dc = (time.perf_counter() - t0) * 1000.0, (time.process_time() - c0) * 1000.0
         losses.append(float(loss.item()))
         if i >= args.warmup:
             times.append(dt)
-        print(f"step {i + 1}/{args.warmup + args.iters}: {dt:.1f} ms, loss {losses[-1]:.6f}", file=sys.stderr,
-              flush=True)
+            cpu_times.append(dc)  # process CPU time, all threads: steadier than wall time on a shared machine
+        print(f"step {i + 1}/{args.warmup + args.iters}: {dt:.1f} ms (cpu {dc:.1f} ms), loss {losses[-1]:.6f}",
+              file=sys.stderr, flush=True)
 
     extra = {"task": "grpo-step", "group_size": args.group, "clip_eps": CLIP_EPS, "kl_weight": BETA,
              "clip_norm": CLIP_NORM, "optimizer": {**hp, "amsgrad": False}, "labels": labels_np.tolist(),
+             "cpu_times_ms": cpu_times, "cpu_median_ms": common.median(cpu_times),
              "losses": losses, "trainable_params": sum(p.numel() for p in model.parameters()),
-             "torch_threads": torch.get_num_threads()}
+             "torch_threads": torch.get_num_threads(),
+             "torch_config": {"mkldnn": torch.backends.mkldnn.is_available(),
+                              "mkl": torch.backends.mkl.is_available()}}
+    if args.model != "aasist-l":
+        extra["attn_implementation"] = model.model.ssl_model.model.config._attn_implementation
     common.emit(common.make_record(
         impl="torch", impl_version=torch.__version__, args=args, x=x_np, times_ms=times, load_ms=load_ms,
         rss_before_load=rss_before, weights_bytes=peers.state_bytes(model),

@@ -3,6 +3,7 @@ package org.sdd4j.bench;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -79,6 +80,12 @@ public final class GrpoStepBenchmark {
         };
     }
 
+    /** Median as the record's median_ms: the mean of the two middle values when the count is even. */
+    private static double median(List<Double> v) {
+        double[] s = v.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+        return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+    }
+
     public static void main(String[] args) throws Exception {
         Map<String, String> a = ScoringBenchmark.parse(args);
         String modelId = ScoringBenchmark.required(a, "model");
@@ -121,19 +128,23 @@ public final class GrpoStepBenchmark {
                      backend, 100, options, 11)) {
             double loadMs = (System.nanoTime() - t0) / 1e6;
             System.err.println(step.memoryReport());
-            List<Double> times = new ArrayList<>(), losses = new ArrayList<>();
+            List<Double> times = new ArrayList<>(), cpuTimes = new ArrayList<>(), losses = new ArrayList<>();
+            // Process CPU time (all threads: compute pool, GC, JIT) per step: on a shared machine the wall time
+            // swings with the load, the CPU time much less, so the record carries both (the peer does the same).
+            var os = (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
             for (int i = 0; i < warmup + iters; i++) {
                 long seed = DROPOUT_SEED + i;
-                long s = System.nanoTime();
+                long s = System.nanoTime(), cpu = os.getProcessCpuTime();
                 MethodStep.Report r = step.run(List.of(new MethodStep.MicroBatch(waveforms, labels, i,
                         () -> new SplittableRandom(seed))), i, ADAMW.lr());
-                double ms = (System.nanoTime() - s) / 1e6;
+                double ms = (System.nanoTime() - s) / 1e6, cpuMs = (os.getProcessCpuTime() - cpu) / 1e6;
                 losses.add(r.loss());
                 if (i >= warmup) {
                     times.add(ms);
+                    cpuTimes.add(cpuMs);
                 }
-                System.err.printf("sdd4j grpo %s b%d G%d: step %d/%d %.1f ms, loss %.6f, reward %.3f%n", modelId, batch,
-                        group, i + 1, warmup + iters, ms, r.loss(), r.metrics().get("reward_mean"));
+                System.err.printf("sdd4j grpo %s b%d G%d: step %d/%d %.1f ms (cpu %.1f ms), loss %.6f, reward %.3f%n",
+                        modelId, batch, group, i + 1, warmup + iters, ms, cpuMs, r.loss(), r.metrics().get("reward_mean"));
             }
             ObjectNode rec = ScoringBenchmark.record(modelId, batch, threads, warmup, iters, wav, input, times, loadMs,
                     rssBefore, weightsBytes, Files.size(checkpoint), lastLogits[0], backend);
@@ -142,6 +153,9 @@ public final class GrpoStepBenchmark {
             rec.put("clip_eps", options.clipEps());
             rec.put("kl_weight", options.beta());
             rec.put("clip_norm", 100.0);
+            ArrayNode cs = rec.putArray("cpu_times_ms");
+            cpuTimes.forEach(cs::add);
+            rec.put("cpu_median_ms", median(cpuTimes));
             ArrayNode ls = rec.putArray("losses");
             losses.forEach(ls::add);
             rec.put("trainable_params", params.trainableCount());
