@@ -179,7 +179,7 @@ public final class CorpusBuilder {
                     continue;
                 }
                 String path = "audio/bonafide/" + source.id() + "/" + rel + ".wav";
-                CorpusFiles.writeWav16(options.out().resolve(path), y, ChannelChain.RATE);
+                org.sdd4j.audio.WavWriter.writePcm16(options.out().resolve(path), y, ChannelChain.RATE);
                 out.add(new CorpusItem(path, Label.BONAFIDE, source.id(), "-", c.language(), c.speaker(), source.licence(), null,
                         seconds, capture.describe() + " " + ChannelChain.describe(d)));
                 captures.computeIfAbsent(c.language(), k -> new ArrayList<>()).add(capture);
@@ -278,7 +278,7 @@ public final class CorpusBuilder {
                     }
                     String id = String.format(Locale.ROOT, "%s_%s_%05d", engine.id(), voice.name().replaceAll("[^A-Za-z0-9._-]+", "_"), n);
                     String path = "audio/spoof/" + engine.id() + "/" + id + ".wav";
-                    CorpusFiles.writeWav16(options.out().resolve(path), y, ChannelChain.RATE);
+                    org.sdd4j.audio.WavWriter.writePcm16(options.out().resolve(path), y, ChannelChain.RATE);
                     out.add(new CorpusItem(path, Label.SPOOF, engine.id(), voice.generator(), lang, voice.name(), engine.licence(), null,
                             seconds, capture.describe() + " " + ChannelChain.describe(d)));
                     perVoice.merge(voice.generator(), 1, Integer::sum);

@@ -16,8 +16,10 @@ public interface SpoofModel {
     /** How raw audio is shaped before {@link #logits}. */
     InputSpec input();
 
-    /** How the two logits become one score. */
-    ScoreRule scoreRule();
+    /** How the two logits become one score: the bona fide logit unless the family says otherwise. */
+    default ScoreRule scoreRule() {
+        return ScoreRule.BONAFIDE_LOGIT;
+    }
 
     /**
      * Logits {@code [B, 2]} for a batch of waveforms {@code [B, T]} already prepared by {@link #input()}

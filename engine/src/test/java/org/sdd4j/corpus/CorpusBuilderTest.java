@@ -23,7 +23,7 @@ class CorpusBuilderTest {
                 x[t] = (float) (0.2 * Math.sin(2 * Math.PI * (150 + 20 * i) * t / 22050) * Math.abs(Math.sin(t / 2000.0))
                         + 0.01 * rng.nextGaussian());
             }
-            CorpusFiles.writeWav16(dir.resolve("spk" + (i % 3)).resolve("clip" + i + ".wav"), x, 22050);
+            org.sdd4j.audio.WavWriter.writePcm16(dir.resolve("spk" + (i % 3)).resolve("clip" + i + ".wav"), x, 22050);
         }
         Files.writeString(dir.resolve("spk0").resolve("broken.wav"), "not audio");
         return new RealSpeechSource("fake", "fake-package", "CC0-1.0", dir,

@@ -6,9 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -16,6 +13,7 @@ import java.util.List;
 import java.util.NoSuchElementException;
 import java.util.SplittableRandom;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.sdd4j.audio.WavWriter;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -29,18 +27,6 @@ class PrefetcherTest {
     Path dir;
     List<LabeledUtterance> items;
 
-    /** 16-bit PCM mono WAV. */
-    static void writeWav(Path file, float[] x, int rate) throws Exception {
-        ByteBuffer b = ByteBuffer.allocate(44 + 2 * x.length).order(ByteOrder.LITTLE_ENDIAN);
-        b.put("RIFF".getBytes(StandardCharsets.US_ASCII)).putInt(36 + 2 * x.length).put("WAVE".getBytes(StandardCharsets.US_ASCII));
-        b.put("fmt ".getBytes(StandardCharsets.US_ASCII)).putInt(16).putShort((short) 1).putShort((short) 1)
-                .putInt(rate).putInt(2 * rate).putShort((short) 2).putShort((short) 16);
-        b.put("data".getBytes(StandardCharsets.US_ASCII)).putInt(2 * x.length);
-        for (float v : x) {
-            b.putShort((short) Math.round(v * 32767));
-        }
-        Files.write(file, b.array());
-    }
 
     @BeforeEach
     void corpus() throws Exception {
@@ -52,7 +38,7 @@ class PrefetcherTest {
             for (int j = 0; j < n; j++) {
                 x[j] = (float) (0.3 * Math.sin(2 * Math.PI * (200 + 50 * i) * j / 16000.0) + 0.05 * rng.nextGaussian());
             }
-            writeWav(dir.resolve("u" + i + ".wav"), x, i == 3 ? 8000 : 16000);
+            WavWriter.writePcm16(dir.resolve("u" + i + ".wav"), x, i == 3 ? 8000 : 16000);
             list.append("u").append(i).append(".wav\t").append(i % 3 == 0 ? 1 : 0).append('\n');
         }
         Files.writeString(dir.resolve("u7.wav"), "not audio at all"); // a broken file

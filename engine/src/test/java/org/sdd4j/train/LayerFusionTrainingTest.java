@@ -13,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Random;
+import org.sdd4j.audio.WavWriter;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.sdd4j.api.Detector;
@@ -67,7 +68,7 @@ class LayerFusionTrainingTest {
             for (int t = 0; t < x.length; t++) {
                 x[t] = (float) (0.05 * r.nextGaussian() + (bona ? 0.3 * Math.sin(2 * Math.PI * (200 + 40 * i) * t / 16000) : 0));
             }
-            SftTrainerTest.writeWav(dir.resolve("u" + i + ".wav"), x);
+            WavWriter.writePcm16(dir.resolve("u" + i + ".wav"), x, 16000);
             list.append("u").append(i).append(".wav\t").append(bona ? "bonafide" : "spoof").append('\n');
         }
         Files.writeString(dir.resolve("list.tsv"), list);

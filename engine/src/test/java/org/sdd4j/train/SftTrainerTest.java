@@ -7,12 +7,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Random;
+import org.sdd4j.audio.WavWriter;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.sdd4j.checkpoint.Checkpoints;
@@ -40,7 +39,7 @@ class SftTrainerTest {
                 x[t] = (float) (0.05 * r.nextGaussian() + (bona ? 0.3 * Math.sin(2 * Math.PI * f * t / 16000) : 0));
             }
             Path wav = dir.resolve("u" + i + ".wav");
-            writeWav(wav, x);
+            WavWriter.writePcm16(wav, x, 16000);
             list.append(wav.getFileName()).append('\t').append(bona ? "bonafide" : "spoof").append('\n');
         }
         Path listFile = dir.resolve("list.tsv");
@@ -94,16 +93,5 @@ class SftTrainerTest {
             }
             assertEquals(0.0, worst, "resumed run differs from the unbroken one");
         }
-    }
-
-    static void writeWav(Path path, float[] x) throws IOException {
-        ByteBuffer b = ByteBuffer.allocate(44 + x.length * 2).order(ByteOrder.LITTLE_ENDIAN);
-        b.put("RIFF".getBytes()).putInt(36 + x.length * 2).put("WAVE".getBytes()).put("fmt ".getBytes()).putInt(16)
-                .putShort((short) 1).putShort((short) 1).putInt(16000).putInt(32000).putShort((short) 2)
-                .putShort((short) 16).put("data".getBytes()).putInt(x.length * 2);
-        for (float v : x) {
-            b.putShort((short) Math.max(-32768, Math.min(32767, Math.round(v * 32767))));
-        }
-        Files.write(path, b.array());
     }
 }

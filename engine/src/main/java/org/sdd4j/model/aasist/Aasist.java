@@ -5,7 +5,6 @@ import org.sdd4j.backend.LayerRecorder.Layout;
 import org.sdd4j.backend.Ops;
 import org.sdd4j.checkpoint.StateDict;
 import org.sdd4j.model.InputSpec;
-import org.sdd4j.model.ScoreRule;
 import org.sdd4j.model.SpoofModel;
 import org.sdd4j.nn.BatchNorm;
 import org.sdd4j.tensor.Tensor;
@@ -53,11 +52,6 @@ public final class Aasist implements SpoofModel {
     @Override
     public InputSpec input() {
         return new InputSpec(config.samples(), false);
-    }
-
-    @Override
-    public ScoreRule scoreRule() {
-        return ScoreRule.BONAFIDE_LOGIT;
     }
 
     @Override

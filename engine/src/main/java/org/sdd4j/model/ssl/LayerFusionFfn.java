@@ -5,7 +5,6 @@ import org.sdd4j.backend.Ops;
 import org.sdd4j.checkpoint.CheckpointException;
 import org.sdd4j.checkpoint.StateDict;
 import org.sdd4j.model.InputSpec;
-import org.sdd4j.model.ScoreRule;
 import org.sdd4j.model.SpoofModel;
 import org.sdd4j.model.aasist.ParameterCount;
 import org.sdd4j.nn.Linear;
@@ -101,11 +100,6 @@ public final class LayerFusionFfn implements SpoofModel {
     @Override
     public InputSpec input() {
         return new InputSpec(config.inputLength(), false);
-    }
-
-    @Override
-    public ScoreRule scoreRule() {
-        return ScoreRule.BONAFIDE_LOGIT;
     }
 
     @Override

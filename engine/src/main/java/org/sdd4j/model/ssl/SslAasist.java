@@ -5,7 +5,6 @@ import org.sdd4j.backend.LayerRecorder.Layout;
 import org.sdd4j.backend.Ops;
 import org.sdd4j.checkpoint.StateDict;
 import org.sdd4j.model.InputSpec;
-import org.sdd4j.model.ScoreRule;
 import org.sdd4j.model.SpoofModel;
 import org.sdd4j.model.aasist.AasistConfig;
 import org.sdd4j.model.aasist.GraphBackEnd;
@@ -72,11 +71,6 @@ public final class SslAasist implements SpoofModel {
     @Override
     public InputSpec input() {
         return InputSpec.FIXED_64600;
-    }
-
-    @Override
-    public ScoreRule scoreRule() {
-        return ScoreRule.BONAFIDE_LOGIT;
     }
 
     @Override
