@@ -1,11 +1,15 @@
 package org.sdd4j.train;
 
 import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
 import java.util.random.RandomGenerator;
+import org.sdd4j.backend.Ops;
+import org.sdd4j.tensor.Tensor;
 
 /**
  * What one training method (SFT, GRPO) does with a batch; {@link Trainer} owns everything around it (data,
@@ -35,6 +39,20 @@ public interface MethodStep extends AutoCloseable {
      * @param step global step about to be taken (0-based)
      */
     Report run(List<MicroBatch> microBatches, long step, double lr);
+
+    /** The utterances of one batch as a {@code [B, T]} tensor in {@code ops}; they must share one length. */
+    static Tensor stack(Ops ops, List<float[]> waveforms) {
+        int len = waveforms.get(0).length;
+        Tensor x = ops.empty(waveforms.size(), len);
+        for (int i = 0; i < waveforms.size(); i++) {
+            if (waveforms.get(i).length != len) {
+                throw new IllegalArgumentException("utterances of one batch differ in length: " + len + " and "
+                        + waveforms.get(i).length + " samples");
+            }
+            MemorySegment.copy(waveforms.get(i), 0, x.data(), ValueLayout.JAVA_FLOAT_UNALIGNED, (long) i * len * 4, len);
+        }
+        return x;
+    }
 
     /** Weight blocks besides the policy that a checkpoint taken after {@code steps} steps must hold to resume. */
     default Map<String, Parameters> checkpointState(long steps) {

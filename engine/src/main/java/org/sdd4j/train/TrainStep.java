@@ -76,17 +76,7 @@ public final class TrainStep {
         for (MicroBatch mb : microBatches) {
             try (Ops ops = Ops.training(backend, true, mb.dropout())) {
                 params.watch(ops.tape());
-                List<float[]> waveforms = mb.waveforms();
-                int len = waveforms.get(0).length;
-                Tensor x = ops.empty(waveforms.size(), len);
-                for (int i = 0; i < waveforms.size(); i++) {
-                    if (waveforms.get(i).length != len) {
-                        throw new IllegalArgumentException("utterances of one batch differ in length: " + len + " and "
-                                + waveforms.get(i).length + " samples");
-                    }
-                    java.lang.foreign.MemorySegment.copy(waveforms.get(i), 0, x.data(),
-                            java.lang.foreign.ValueLayout.JAVA_FLOAT_UNALIGNED, (long) i * len * 4, len);
-                }
+                Tensor x = MethodStep.stack(ops, mb.waveforms());
                 Tensor l = Losses.crossEntropy(ops, model.logits(ops, x), mb.labels(), classWeights);
                 loss += l.getFloat(0);
                 ops.tape().backward(n == 1 ? l : ops.divide(l, n));

@@ -30,20 +30,30 @@ public final class GroupAdvantages {
         int span = scope == GrpoOptions.AdvantageScope.BATCH ? rewards.length : groupSize;
         double[] a = new double[rewards.length];
         for (int from = 0; from < rewards.length; from += span) {
-            double mean = 0;
-            for (int n = from; n < from + span; n++) {
-                mean += rewards[n];
-            }
-            mean /= span;
-            double ss = 0;
-            for (int n = from; n < from + span; n++) {
-                ss += (rewards[n] - mean) * (rewards[n] - mean);
-            }
-            double std = Math.sqrt(ss / (span - 1));
+            double mean = mean(rewards, from, from + span);
+            double std = std(rewards, from, from + span, mean);
             for (int n = from; n < from + span; n++) {
                 a[n] = (rewards[n] - mean) / (std + STD_EPS);
             }
         }
         return a;
+    }
+
+    /** Mean of {@code v[from, to)}. */
+    static double mean(double[] v, int from, int to) {
+        double sum = 0;
+        for (int n = from; n < to; n++) {
+            sum += v[n];
+        }
+        return sum / (to - from);
+    }
+
+    /** Unbiased standard deviation of {@code v[from, to)} about {@code mean} (torch's {@code std()}). */
+    static double std(double[] v, int from, int to, double mean) {
+        double ss = 0;
+        for (int n = from; n < to; n++) {
+            ss += (v[n] - mean) * (v[n] - mean);
+        }
+        return Math.sqrt(ss / (to - from - 1));
     }
 }

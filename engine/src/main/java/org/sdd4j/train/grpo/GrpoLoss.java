@@ -48,6 +48,10 @@ public final class GrpoLoss {
             throw new IllegalArgumentException("kl_weight " + o.beta() + " needs the reference policy's logits");
         }
         double[] logp = logSoftmax(policy, classes);
+        double[] prob = new double[logp.length]; // softmax(z), for d logp / d z; one exp per logit, not per sample
+        for (int k = 0; k < prob.length; k++) {
+            prob[k] = StrictMath.exp(logp[k]);
+        }
         double[] logpOld = old == null ? null : logSoftmax(old, classes);
         double[] logpRef = kl ? logSoftmax(reference, classes) : null;
         double[] grad = new double[policy.length];
@@ -92,8 +96,7 @@ public final class GrpoLoss {
             // d logp / d z_j = [j == a] - softmax(z)_j; the loss is -mean, hence the -1/N.
             double dLogp = -dObjective / n;
             for (int j = 0; j < classes; j++) {
-                double p = StrictMath.exp(logp[i * classes + j]);
-                grad[i * classes + j] += dLogp * ((j == sampled[s] ? 1 : 0) - p);
+                grad[i * classes + j] += dLogp * ((j == sampled[s] ? 1 : 0) - prob[i * classes + j]);
             }
         }
         return new Evaluation(-total / n, grad, kl ? klSum / n : 0, (double) clipped / n, maxDev);

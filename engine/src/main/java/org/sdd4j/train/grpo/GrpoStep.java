@@ -1,8 +1,6 @@
 package org.sdd4j.train.grpo;
 
 import java.io.IOException;
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -109,7 +107,7 @@ public final class GrpoStep implements MethodStep {
             double[] refLogits = reference == null ? null : frozenLogits(referenceModel, mb.waveforms(), mb.dropout());
             try (Ops ops = Ops.training(backend, true, mb.dropout() == null ? null : mb.dropout().get())) {
                 params.watch(ops.tape());
-                Tensor logits = policy.logits(ops, batch(ops, mb.waveforms()));
+                Tensor logits = policy.logits(ops, MethodStep.stack(ops, mb.waveforms()));
                 int classes = logits.dim(1);
                 double[] z = toDoubles(logits);
                 int[] sampled = LabelSampler.sample(LabelSampler.softmax(z, classes), classes, options.groupSize(),
@@ -134,12 +132,13 @@ public final class GrpoStep implements MethodStep {
         optimizer.step(lr, reach.asFilter());
         double[] allRewards = concat(rewards), allAdvantages = concat(advantages);
         Map<String, Double> m = new LinkedHashMap<>();
-        m.put("reward_mean", mean(allRewards));
+        double advMean = GroupAdvantages.mean(allAdvantages, 0, allAdvantages.length);
+        m.put("reward_mean", GroupAdvantages.mean(allRewards, 0, allRewards.length));
         m.put("kl_mean", kl);
         m.put("clip_fraction", clipped);
         m.put("ratio_max_dev", ratioDev);
-        m.put("adv_mean", mean(allAdvantages));
-        m.put("adv_std", std(allAdvantages));
+        m.put("adv_mean", advMean);
+        m.put("adv_std", GroupAdvantages.std(allAdvantages, 0, allAdvantages.length, advMean));
         m.put("adv_min", java.util.Arrays.stream(allAdvantages).min().orElse(0));
         m.put("adv_max", java.util.Arrays.stream(allAdvantages).max().orElse(0));
         return new Report(loss, norm, lr, m);
@@ -152,17 +151,8 @@ public final class GrpoStep implements MethodStep {
     /** Logits of a frozen copy on the batch, in training mode with the step's dropout stream, no tape. */
     private double[] frozenLogits(SpoofModel model, List<float[]> waveforms, Supplier<RandomGenerator> dropout) {
         try (Ops ops = Ops.frozenTraining(backend, dropout == null ? null : dropout.get())) {
-            return toDoubles(model.logits(ops, batch(ops, waveforms)));
+            return toDoubles(model.logits(ops, MethodStep.stack(ops, waveforms)));
         }
-    }
-
-    private static Tensor batch(Ops ops, List<float[]> waveforms) {
-        int len = waveforms.get(0).length;
-        Tensor x = ops.empty(waveforms.size(), len);
-        for (int i = 0; i < waveforms.size(); i++) {
-            MemorySegment.copy(waveforms.get(i), 0, x.data(), ValueLayout.JAVA_FLOAT_UNALIGNED, (long) i * len * 4, len);
-        }
-        return x;
     }
 
     private static double[] toDoubles(Tensor t) {
@@ -171,22 +161,6 @@ public final class GrpoStep implements MethodStep {
             d[i] = t.getFloat(i);
         }
         return d;
-    }
-
-    private static double mean(double[] v) {
-        double s = 0;
-        for (double x : v) {
-            s += x;
-        }
-        return s / v.length;
-    }
-
-    private static double std(double[] v) {
-        double m = mean(v), s = 0;
-        for (double x : v) {
-            s += (x - m) * (x - m);
-        }
-        return Math.sqrt(s / Math.max(1, v.length - 1));
     }
 
     /** The old policy differs from the weights unless the next step refreshes it anyway. */
