@@ -12,8 +12,6 @@ import java.lang.foreign.Arena;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Random;
-import org.sdd4j.audio.WavWriter;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.sdd4j.api.Detector;
@@ -60,18 +58,7 @@ class LayerFusionTrainingTest {
     }
 
     private void dataset() throws IOException {
-        Random r = new Random(7);
-        StringBuilder list = new StringBuilder();
-        for (int i = 0; i < 16; i++) {
-            boolean bona = i % 2 == 0;
-            float[] x = new float[9000];
-            for (int t = 0; t < x.length; t++) {
-                x[t] = (float) (0.05 * r.nextGaussian() + (bona ? 0.3 * Math.sin(2 * Math.PI * (200 + 40 * i) * t / 16000) : 0));
-            }
-            WavWriter.writePcm16(dir.resolve("u" + i + ".wav"), x, 16000);
-            list.append("u").append(i).append(".wav\t").append(bona ? "bonafide" : "spoof").append('\n');
-        }
-        Files.writeString(dir.resolve("list.tsv"), list);
+        TinyTrainingSet.write(dir, 7);
     }
 
     @Test

@@ -10,8 +10,6 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Random;
-import org.sdd4j.audio.WavWriter;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.sdd4j.checkpoint.Checkpoints;
@@ -27,29 +25,9 @@ class SftTrainerTest {
     @TempDir
     Path dir;
 
-    /** Class 1: noisy tones; class 0: noise only. */
     private Path dataset() throws IOException {
-        Random r = new Random(3);
-        StringBuilder list = new StringBuilder();
-        for (int i = 0; i < 16; i++) {
-            boolean bona = i % 2 == 0;
-            float[] x = new float[9000];
-            double f = 200 + 40 * i;
-            for (int t = 0; t < x.length; t++) {
-                x[t] = (float) (0.05 * r.nextGaussian() + (bona ? 0.3 * Math.sin(2 * Math.PI * f * t / 16000) : 0));
-            }
-            Path wav = dir.resolve("u" + i + ".wav");
-            WavWriter.writePcm16(wav, x, 16000);
-            list.append(wav.getFileName()).append('\t').append(bona ? "bonafide" : "spoof").append('\n');
-        }
-        Path listFile = dir.resolve("list.tsv");
-        Files.writeString(listFile, list);
-        Path conf = dir.resolve("tiny.conf");
-        Files.writeString(conf, """
-                {"model_config": {"architecture": "AASIST", "nb_samp": 8000, "first_conv": 128,
-                  "filts": [70, [1, 8], [8, 8], [8, 8], [8, 8]], "gat_dims": [8, 8],
-                  "pool_ratios": [0.5, 0.5, 0.5, 0.5], "temperatures": [2.0, 2.0, 100.0, 100.0]}}""");
-        return listFile;
+        TinyTrainingSet.writeTinyAasistConf(dir);
+        return TinyTrainingSet.write(dir, 3);
     }
 
     private Path config(String output, int maxSteps) throws IOException {
