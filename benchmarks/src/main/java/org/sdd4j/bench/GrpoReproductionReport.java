@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Locale;
 import org.sdd4j.metrics.Eer;
 import org.sdd4j.metrics.Plots;
+import org.sdd4j.metrics.SampleStats;
 import org.sdd4j.metrics.ScoreFiles;
 import org.sdd4j.metrics.ScoreSet;
 
@@ -55,7 +56,9 @@ public final class GrpoReproductionReport {
                     e[k] = 100 * eer(out.resolve(method).resolve("seed" + seeds.get(k)), out, split);
                 }
                 bySplit.add(e);
-                md.append(String.format(Locale.ROOT, " %.2f ± %.2f |", mean(e), std(e)));
+                // A single seed has no spread: its std is written as 0.
+                md.append(String.format(Locale.ROOT, " %.2f ± %.2f |", SampleStats.mean(e),
+                        e.length < 2 ? 0 : SampleStats.std(e)));
             }
             md.append('\n');
             for (int k = 0; k < seeds.size(); k++) {
@@ -88,25 +91,5 @@ public final class GrpoReproductionReport {
 
     private static double eer(Path run, Path out, String split) throws IOException {
         return Eer.of(scores(run, out, split)).rate();
-    }
-
-    private static double mean(double[] v) {
-        double s = 0;
-        for (double x : v) {
-            s += x;
-        }
-        return s / v.length;
-    }
-
-    /** Sample standard deviation (n - 1), 0 for a single seed. */
-    private static double std(double[] v) {
-        if (v.length < 2) {
-            return 0;
-        }
-        double m = mean(v), s = 0;
-        for (double x : v) {
-            s += (x - m) * (x - m);
-        }
-        return Math.sqrt(s / (v.length - 1));
     }
 }

@@ -1,5 +1,7 @@
 package org.sdd4j.train.grpo;
 
+import org.sdd4j.metrics.SampleStats;
+
 /**
  * Rewards and advantages of GRPO's sampled labels: {@code A = (r - mean) / (std + 1e-5)} with the unbiased
  * standard deviation (torch's {@code std()}), over the whole batch of {@code B x G} samples (the reference's
@@ -30,30 +32,12 @@ public final class GroupAdvantages {
         int span = scope == GrpoOptions.AdvantageScope.BATCH ? rewards.length : groupSize;
         double[] a = new double[rewards.length];
         for (int from = 0; from < rewards.length; from += span) {
-            double mean = mean(rewards, from, from + span);
-            double std = std(rewards, from, from + span, mean);
+            double mean = SampleStats.mean(rewards, from, from + span);
+            double std = SampleStats.std(rewards, from, from + span, mean);
             for (int n = from; n < from + span; n++) {
                 a[n] = (rewards[n] - mean) / (std + STD_EPS);
             }
         }
         return a;
-    }
-
-    /** Mean of {@code v[from, to)}. */
-    static double mean(double[] v, int from, int to) {
-        double sum = 0;
-        for (int n = from; n < to; n++) {
-            sum += v[n];
-        }
-        return sum / (to - from);
-    }
-
-    /** Unbiased standard deviation of {@code v[from, to)} about {@code mean} (torch's {@code std()}). */
-    static double std(double[] v, int from, int to, double mean) {
-        double ss = 0;
-        for (int n = from; n < to; n++) {
-            ss += (v[n] - mean) * (v[n] - mean);
-        }
-        return Math.sqrt(ss / (to - from - 1));
     }
 }
