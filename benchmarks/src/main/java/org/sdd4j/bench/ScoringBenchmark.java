@@ -143,6 +143,10 @@ public final class ScoringBenchmark {
         r.put("rss_before_load_bytes", rssBefore);
         r.put("peak_rss_bytes", procStatus("VmHWM"));
         r.put("vm_hwm_bytes", procStatus("VmHWM"));
+        // The activation pool: blocks held (in use or cached by size class) and in use, at their peaks.
+        r.put("pool_peak_bytes", backend.memory().peakBytes());
+        r.put("pool_peak_live_bytes", backend.memory().peakLiveBytes());
+        r.put("pool_system_bytes", backend.memory().systemBytes());
         r.put("weights_bytes", weightsBytes);
         r.put("model_file_bytes", fileBytes);
         ArrayNode l = r.putArray("logits");

@@ -210,8 +210,9 @@ public final class Trainer {
                                 stepNo++;
                                 if (!peakLogged) {
                                     // The pool holds activations and gradients only (weights live in their blocks).
-                                    log.printf("activations peak (first step): %.1f MiB%n",
-                                            backend.memory().peakBytes() / 1048576.0);
+                                    log.printf("activations peak (first step): %.1f MiB held, %.1f MiB in use%n",
+                                            backend.memory().peakBytes() / 1048576.0,
+                                            backend.memory().peakLiveBytes() / 1048576.0);
                                     peakLogged = true;
                                 }
                                 ObjectNode line = JSON.createObjectNode().put("type", "step").put("step", stepNo)
