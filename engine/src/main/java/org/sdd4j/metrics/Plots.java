@@ -54,25 +54,22 @@ public final class Plots {
 
     static void drawCurve(Canvas c, String title, String xLabel, String yLabel, double[] x, double[] y) {
         double plotW = WIDTH - LEFT - RIGHT, plotH = HEIGHT - TOP - BOTTOM;
-        double x0 = x.length == 0 ? 0 : x[0], x1 = x.length == 0 ? 1 : x[x.length - 1];
-        double y0 = Double.POSITIVE_INFINITY, y1 = Double.NEGATIVE_INFINITY;
+        double ylo = Double.POSITIVE_INFINITY, yhi = Double.NEGATIVE_INFINITY;
         for (double v : y) {
-            y0 = Math.min(y0, v);
-            y1 = Math.max(y1, v);
+            ylo = Math.min(ylo, v);
+            yhi = Math.max(yhi, v);
         }
-        if (!(y1 > y0)) {
-            y0 = y.length == 0 ? 0 : y0 - 0.5;
-            y1 = y.length == 0 ? 1 : y1 + 0.5;
-        }
-        if (!(x1 > x0)) {
-            x1 = x0 + 1;
-        }
-        for (int i = 0; i <= 4; i++) {
-            double gy = TOP + plotH * i / 4;
+        double[] yt = y.length == 0 ? niceTicks(0, 1) : niceTicks(ylo, yhi);
+        double[] xt = x.length == 0 ? niceTicks(0, 1) : niceTicks(x[0], x[x.length - 1]);
+        double x0 = xt[0], x1 = xt[xt.length - 1], y0 = yt[0], y1 = yt[yt.length - 1];
+        for (double v : yt) {
+            double gy = TOP + (y1 - v) / (y1 - y0) * plotH;
             c.line(LEFT, gy, LEFT + plotW, gy, GRID, 1, false);
-            c.text(LEFT - 6, gy + 4, String.format("%.3g", y1 - (y1 - y0) * i / 4), 11, Canvas.Align.END, false);
-            double gx = LEFT + plotW * i / 4;
-            c.text(gx, TOP + plotH + 18, String.format("%.4g", x0 + (x1 - x0) * i / 4), 11, Canvas.Align.MIDDLE, false);
+            c.text(LEFT - 6, gy + 4, tickLabel(v, yt), 11, Canvas.Align.END, false);
+        }
+        for (double v : xt) {
+            c.text(LEFT + (v - x0) / (x1 - x0) * plotW, TOP + plotH + 18, tickLabel(v, xt), 11,
+                    Canvas.Align.MIDDLE, false);
         }
         double[] px = new double[x.length], py = new double[y.length];
         for (int i = 0; i < x.length; i++) {
@@ -84,6 +81,41 @@ public final class Plots {
         c.text(LEFT + plotW / 2, HEIGHT - 14, xLabel, 13, Canvas.Align.MIDDLE, false);
         c.text(18, TOP + plotH / 2, yLabel, 13, Canvas.Align.MIDDLE, true);
         c.text(LEFT + plotW / 2, 22, title, 15, Canvas.Align.MIDDLE, false);
+    }
+
+    /**
+     * Axis ticks at round values (1, 2 or 5 times a power of ten apart) covering {@code [lo, hi]}, three to eight
+     * of them; the axis runs from the first to the last. Steps and epochs get whole-number ticks.
+     */
+    static double[] niceTicks(double lo, double hi) {
+        if (!(hi > lo)) {
+            double pad = lo == 0 || !Double.isFinite(lo) ? 0.5 : Math.abs(lo) * 0.1;
+            lo = Double.isFinite(lo) ? lo - pad : 0;
+            hi = lo + 2 * pad;
+        }
+        double magnitude = Math.pow(10, Math.floor(Math.log10((hi - lo) / 5)));
+        double step = 0;
+        long first = 0, last = 0;
+        for (double m : new double[] {1, 2, 5, 10}) {     // the finest step that needs at most eight ticks
+            step = m * magnitude;
+            first = (long) Math.floor(lo / step + 1e-9);
+            last = (long) Math.ceil(hi / step - 1e-9);
+            if (last - first + 1 <= 8) {
+                break;
+            }
+        }
+        double[] ticks = new double[(int) (last - first + 1)];
+        for (int i = 0; i < ticks.length; i++) {
+            ticks[i] = (first + i) * step;
+        }
+        return ticks;
+    }
+
+    /** A tick's label with as many decimals as the tick step needs. */
+    static String tickLabel(double v, double[] ticks) {
+        double step = ticks.length > 1 ? ticks[1] - ticks[0] : 1;
+        int decimals = (int) Math.max(0, -Math.floor(Math.log10(step) + 1e-9));
+        return String.format(java.util.Locale.ROOT, "%." + decimals + "f", v == 0 ? 0.0 : v);
     }
 
     /** One named row of values of a {@link #writeLayerChart layer chart}, one value per layer (NaN: none). */
