@@ -24,6 +24,7 @@ public final class Plots {
     private static final int BONAFIDE = 0x1f77b4;
     private static final int SPOOF = 0xd62728;
     private static final int GRID = 0xdddddd;
+    private static final int FAINT = 0xaec7e8;
     private static final double[] DET_TICKS = {0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.4, 0.6, 0.8, 0.9, 0.95, 0.98, 0.99};
 
     private Plots() {
@@ -76,11 +77,43 @@ public final class Plots {
             px[i] = LEFT + (x[i] - x0) / (x1 - x0) * plotW;
             py[i] = TOP + (y1 - y[i]) / (y1 - y0) * plotH;
         }
-        c.polyline(px, py, BONAFIDE, 1.5);
+        int window = smoothingWindow(y.length);
+        if (window > 1) {
+            // Per-step values of a small batch are noisy: draw them faint, and their running mean over it.
+            c.polyline(px, py, FAINT, 1);
+            double[] mean = trailingMean(y, window), pm = new double[mean.length];
+            for (int i = 0; i < mean.length; i++) {
+                pm[i] = TOP + (y1 - mean[i]) / (y1 - y0) * plotH;
+            }
+            c.polyline(px, pm, BONAFIDE, 2);
+            c.text(LEFT + plotW, TOP - 6, "faint: each point; line: mean of the last " + window, 11,
+                    Canvas.Align.END, false);
+        } else {
+            c.polyline(px, py, BONAFIDE, 1.5);
+        }
         frame(c, plotW, plotH);
         c.text(LEFT + plotW / 2, HEIGHT - 14, xLabel, 13, Canvas.Align.MIDDLE, false);
         c.text(18, TOP + plotH / 2, yLabel, 13, Canvas.Align.MIDDLE, true);
         c.text(LEFT + plotW / 2, 22, title, 15, Canvas.Align.MIDDLE, false);
+    }
+
+    /** Points a curve's running mean spans: none below 30 points, then a twentieth of them, at least 5. */
+    static int smoothingWindow(int points) {
+        return points < 30 ? 1 : Math.max(5, points / 20);
+    }
+
+    /** The mean of each value and the up to {@code window - 1} before it. */
+    static double[] trailingMean(double[] y, int window) {
+        double[] out = new double[y.length];
+        double sum = 0;
+        for (int i = 0; i < y.length; i++) {
+            sum += y[i];
+            if (i >= window) {
+                sum -= y[i - window];
+            }
+            out[i] = sum / Math.min(i + 1, window);
+        }
+        return out;
     }
 
     /**

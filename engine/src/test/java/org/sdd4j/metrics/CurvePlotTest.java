@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 
-class CurveTicksTest {
+class CurvePlotTest {
     @Test
     void stepsGetWholeNumberTicks() {
         double[] t = Plots.niceTicks(1, 100);
@@ -30,5 +30,13 @@ class CurveTicksTest {
             assertTrue(t[0] <= r[0] && t[t.length - 1] >= r[1], Arrays.toString(r) + " -> " + Arrays.toString(t));
             assertTrue(t.length >= 3 && t.length <= 8, Arrays.toString(r) + " -> " + Arrays.toString(t));
         }
+    }
+
+    @Test
+    void noisyCurvesGetATrailingMean() {
+        assertEquals(1, Plots.smoothingWindow(29));
+        assertEquals(5, Plots.smoothingWindow(100));
+        assertEquals(50, Plots.smoothingWindow(1000));
+        assertArrayEquals(new double[] {1, 1.5, 2, 3, 4}, Plots.trailingMean(new double[] {1, 2, 3, 4, 5}, 3), 1e-12);
     }
 }
