@@ -13,7 +13,9 @@
 #   LR          AdamW learning rate of every method (default 1e-4)
 # BATCH=N (environment) sets the batch size of every run (default 8).
 # MAX_TEST=N (environment) keeps at most N/2 bona fide and N/2 spoofed clips of each test list, spread evenly
-# over the list. Needs ffmpeg with libspeex for the channel-shifted set. Re-running skips finished work.
+# over the list. Each fine-tuned model is also compared with the start by `sdd4j drift` on a probe set of
+# DRIFT_PROBE (default 120) unseen-generator clips, half of each class, spread the same way.
+# Needs ffmpeg with libspeex for the channel-shifted set. Re-running skips finished work.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 [ $# -ge 3 ] || { sed -n '2,14p' "$0" >&2; exit 1; }
@@ -34,10 +36,11 @@ log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 
 # Test lists (absolute paths) and ASVspoof 5 keys for the same names.
 mkdir -p "$out/lists" "$out/keys" "$out/channel"
-subset() { # LIST: the list itself, or with MAX_TEST an even spread of at most MAX_TEST/2 clips per class
-  if [ -z "${MAX_TEST:-}" ]; then cat "$1"; return; fi
+subset() { # LIST [MAX]: the list itself, or an even spread of at most MAX/2 clips per class (MAX: $MAX_TEST)
+  local max="${2:-${MAX_TEST:-}}"
+  if [ -z "$max" ]; then cat "$1"; return; fi
   for label in bonafide spoof; do
-    awk -F'\t' -v l="$label" -v m=$(( MAX_TEST / 2 )) '$2 == l { a[++n] = $0 }
+    awk -F'\t' -v l="$label" -v m=$(( max / 2 )) '$2 == l { a[++n] = $0 }
       END { s = n / m; if (s < 1) s = 1; for (i = 1; i <= n && k < m; i += s) { print a[int(i)]; k++ } }' "$1"
   done
 }
@@ -48,6 +51,8 @@ for split in test_in_domain test_unseen; do
   { printf 'filename\tcm-label\n'; awk -F'\t' -v c="$corpus" '{print c "/" $1 "\t" $2}' "$out/lists/$split.lst"; } \
     > "$out/keys/$split.keys"
 done
+subset "$corpus/splits/test_unseen.lst" "${DRIFT_PROBE:-120}" | awk -F'\t' -v c="$corpus" '{print c "/" $1}' \
+  > "$out/lists/drift_probe.txt"
 if [ ! -s "$out/keys/test_channel.keys" ]; then
   log "making the channel-shifted set (Speex 8 kbit/s narrowband)"
   printf 'filename\tcm-label\n' > "$out/keys/test_channel.keys.tmp"
@@ -131,6 +136,11 @@ for seed in ${seeds//,/ }; do
     fi
     log "scoring $method seed $seed"
     score "$dir" "$(cat "$dir/final")"
+    if [ ! -s "$dir/drift.json" ]; then
+      "$sdd4j" drift --from "$base" --to "$(cat "$dir/final")" --data "$out/lists/drift_probe.txt" --threads 2 \
+        --format json --out "$dir/drift" > "$dir/drift.json.tmp" 2> "$dir/drift.err"
+      mv "$dir/drift.json.tmp" "$dir/drift.json"
+    fi
   done
 done
 SDD4J_BENCH_MAIN=org.sdd4j.bench.GrpoReproductionReport "$root/benchmarks/bench" "$out" "$methods" "$seeds" "$splits"

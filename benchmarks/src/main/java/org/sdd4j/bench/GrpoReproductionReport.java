@@ -1,5 +1,7 @@
 package org.sdd4j.bench;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,13 +18,16 @@ import org.sdd4j.metrics.ScoreSet;
 /**
  * Summarises the GRPO reproduction that benchmarks/grpo/run.sh runs: EER per fine-tuning method, seed and test set,
  * the mean and sample standard deviation over seeds as a Markdown table, and one DET chart per test set comparing
- * the methods (each method's first seed, beside the starting detector).
+ * the methods (each method's first seed, beside the starting detector). When every run has the {@code drift.json}
+ * of {@code sdd4j drift --format json} against the start, also a drift table (relative weight change; cosine and
+ * linear CKA of the last two named layers, mean ± std over seeds) and a chart of each method's 1 - linear CKA per layer.
  *
  * <pre>
  * java ... org.sdd4j.bench.GrpoReproductionReport OUT METHOD,... SEED,... SPLIT,...
  * </pre>
  * reads {@code OUT/keys/SPLIT.keys}, {@code OUT/base/scores/SPLIT.scores} and
- * {@code OUT/METHOD/seedSEED/scores/SPLIT.scores}; writes {@code OUT/report.md} and {@code OUT/plots/}.
+ * {@code OUT/METHOD/seedSEED/scores/SPLIT.scores} (and {@code OUT/METHOD/seedSEED/drift.json}); writes
+ * {@code OUT/report.md} and {@code OUT/plots/}.
  */
 public final class GrpoReproductionReport {
     private GrpoReproductionReport() {
@@ -56,9 +61,7 @@ public final class GrpoReproductionReport {
                     e[k] = 100 * eer(out.resolve(method).resolve("seed" + seeds.get(k)), out, split);
                 }
                 bySplit.add(e);
-                // A single seed has no spread: its std is written as 0.
-                md.append(String.format(Locale.ROOT, " %.2f ± %.2f |", SampleStats.mean(e),
-                        e.length < 2 ? 0 : SampleStats.std(e)));
+                md.append(' ').append(meanStd(e, "%.2f")).append(" |");
             }
             md.append('\n');
             for (int k = 0; k < seeds.size(); k++) {
@@ -79,9 +82,76 @@ public final class GrpoReproductionReport {
             Plots.writeDetComparison(out.resolve("plots"), "det_" + split, "DET, " + split, systems);
         }
         String report = "EER, mean ± sample std over seeds " + String.join(", ", seeds) + ":\n\n" + md
-                + "\nPer seed (EER %):\n\n" + perSeed;
+                + "\nPer seed (EER %):\n\n" + perSeed + drift(out, methods, seeds);
         Files.writeString(out.resolve("report.md"), report);
         System.out.print(report);
+    }
+
+    /** The drift table and chart, or "" when some run has no drift.json. */
+    private static String drift(Path out, List<String> methods, List<String> seeds) throws IOException {
+        ObjectMapper json = new ObjectMapper();
+        LinkedHashMap<String, List<JsonNode>> reports = new LinkedHashMap<>();
+        for (String method : methods) {
+            List<JsonNode> runs = new ArrayList<>();
+            for (String seed : seeds) {
+                Path f = out.resolve(method).resolve("seed" + seed).resolve("drift.json");
+                if (!Files.isRegularFile(f)) {
+                    return "";
+                }
+                runs.add(json.readTree(f.toFile()));
+            }
+            reports.put(method, runs);
+        }
+        List<String> layers = new ArrayList<>();
+        reports.values().iterator().next().get(0).get("layers").forEach(l -> layers.add(l.get("layer").asText()));
+        List<String> last = layers.subList(Math.max(0, layers.size() - 2), layers.size());
+        StringBuilder md = new StringBuilder("\nDrift from the start on the probe set (")
+                .append(reports.values().iterator().next().get(0).get("utterances").asInt())
+                .append(" utterances), mean ± sample std over seeds:\n\n| method | relative weight change |");
+        for (String l : last) {
+            md.append(' ').append(l).append(" cosine | ").append(l).append(" linear CKA |");
+        }
+        md.append("\n|---|---:|").append("---:|".repeat(2 * last.size())).append('\n');
+        List<Plots.Series> cka = new ArrayList<>();
+        for (var e : reports.entrySet()) {
+            List<JsonNode> runs = e.getValue();
+            md.append("| ").append(e.getKey()).append(" | ")
+                    .append(meanStd(runs.stream().mapToDouble(r -> r.get("total").get("relative_change").asDouble())
+                            .toArray(), "%.4f")).append(" |");
+            for (String l : last) {
+                md.append(' ').append(meanStd(layerValues(runs, l, "mean_cosine"), "%.3f")).append(" | ")
+                        .append(meanStd(layerValues(runs, l, "linear_cka"), "%.3f")).append(" |");
+            }
+            md.append('\n');
+            double[] change = new double[layers.size()];
+            for (int i = 0; i < change.length; i++) {
+                change[i] = 1 - SampleStats.mean(layerValues(runs, layers.get(i), "linear_cka"));
+            }
+            cka.add(new Plots.Series(e.getKey(), change));
+        }
+        // 1 - CKA: the bars show how far each layer moved (CKA itself sits near 1 and hides the differences).
+        Plots.writeLayerChart(out.resolve("plots"), "drift_cka", "Representation change from the start, per layer"
+                + " (mean over seeds)", "1 - linear CKA", layers, cka, null);
+        return md.toString();
+    }
+
+    private static double[] layerValues(List<JsonNode> runs, String layer, String field) {
+        double[] v = new double[runs.size()];
+        for (int k = 0; k < v.length; k++) {
+            v[k] = Double.NaN;
+            for (JsonNode l : runs.get(k).get("layers")) {
+                if (l.get("layer").asText().equals(layer)) {
+                    v[k] = l.get(field).asDouble();
+                }
+            }
+        }
+        return v;
+    }
+
+    /** "mean ± std"; a single seed has no spread, and its std is written as 0. */
+    private static String meanStd(double[] v, String format) {
+        return String.format(Locale.ROOT, format + " ± " + format, SampleStats.mean(v),
+                v.length < 2 ? 0 : SampleStats.std(v));
     }
 
     private static ScoreSet scores(Path run, Path out, String split) throws IOException {

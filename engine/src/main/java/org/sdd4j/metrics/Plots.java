@@ -208,12 +208,20 @@ public final class Plots {
         if (!(hi > lo)) {
             hi = lo + 1;
         }
+        double[] ticks = niceTicks(lo, hi);
+        if (yMax == null) {     // a free axis ends on round values; a fixed top (CKA's 1) stays where it is
+            lo = ticks[0];
+            hi = ticks[ticks.length - 1];
+        }
         final double y0 = lo, y1 = hi;
         java.util.function.DoubleUnaryOperator py = v -> TOP + (y1 - clamp(v, y0, y1)) / (y1 - y0) * plotH;
-        for (int i = 0; i <= 4; i++) {
-            double v = y1 - (y1 - y0) * i / 4, gy = py.applyAsDouble(v);
+        for (double v : ticks) {
+            if (v < y0 - 1e-12 || v > y1 + 1e-12) {
+                continue;
+            }
+            double gy = py.applyAsDouble(v);
             c.line(LEFT, gy, LEFT + plotW, gy, GRID, 1, false);
-            c.text(LEFT - 6, gy + 4, String.format(Locale.ROOT, "%.3g", v), 11, Canvas.Align.END, false);
+            c.text(LEFT - 6, gy + 4, tickLabel(v, ticks), 11, Canvas.Align.END, false);
         }
         double slot = layers.isEmpty() ? plotW : plotW / layers.size();
         double bar = slot * 0.8 / Math.max(1, series.size());
