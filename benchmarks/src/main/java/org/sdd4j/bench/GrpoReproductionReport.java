@@ -102,11 +102,12 @@ public final class GrpoReproductionReport {
             }
             reports.put(method, runs);
         }
+        JsonNode first = reports.values().iterator().next().get(0);
         List<String> layers = new ArrayList<>();
-        reports.values().iterator().next().get(0).get("layers").forEach(l -> layers.add(l.get("layer").asText()));
+        first.get("layers").forEach(l -> layers.add(l.get("layer").asText()));
         List<String> last = layers.subList(Math.max(0, layers.size() - 2), layers.size());
         StringBuilder md = new StringBuilder("\nDrift from the start on the probe set (")
-                .append(reports.values().iterator().next().get(0).get("utterances").asInt())
+                .append(first.get("utterances").asInt())
                 .append(" utterances), mean ± sample std over seeds:\n\n| method | relative weight change |");
         for (String l : last) {
             md.append(' ').append(l).append(" cosine | ").append(l).append(" linear CKA |");

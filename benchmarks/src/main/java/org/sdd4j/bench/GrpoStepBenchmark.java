@@ -144,10 +144,8 @@ public final class GrpoStepBenchmark {
                     cpuTimes.add(cpuMs);
                 }
                 System.err.printf("sdd4j grpo %s b%d G%d: step %d/%d %.1f ms (cpu %.1f ms), loss %.6f, reward %.3f,"
-                                + " pool peak %.1f MiB held, %.1f MiB in use, %.1f MiB allocated%n", modelId, batch,
-                        group, i + 1, warmup + iters, ms, cpuMs, r.loss(), r.metrics().get("reward_mean"),
-                        backend.memory().peakBytes() / 1048576.0, backend.memory().peakLiveBytes() / 1048576.0,
-                        backend.memory().systemBytes() / 1048576.0);
+                                + " pool peak %s%n", modelId, batch, group, i + 1, warmup + iters, ms, cpuMs, r.loss(),
+                        r.metrics().get("reward_mean"), backend.memory().peaks());
             }
             ObjectNode rec = ScoringBenchmark.record(modelId, batch, threads, warmup, iters, wav, input, times, loadMs,
                     rssBefore, weightsBytes, Files.size(checkpoint), lastLogits[0], backend);

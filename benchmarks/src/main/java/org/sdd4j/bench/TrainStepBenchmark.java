@@ -134,10 +134,8 @@ public final class TrainStepBenchmark {
                 if (i >= warmup) {
                     times.add(ms);
                 }
-                System.err.printf("sdd4j train %s b%d: step %d/%d %.1f ms, loss %.6f, pool peak %.1f MiB held,"
-                                + " %.1f MiB in use, %.1f MiB allocated%n", model.id, batch, i + 1, warmup + iters, ms, r.loss(),
-                        backend.memory().peakBytes() / 1048576.0, backend.memory().peakLiveBytes() / 1048576.0,
-                        backend.memory().systemBytes() / 1048576.0);
+                System.err.printf("sdd4j train %s b%d: step %d/%d %.1f ms, loss %.6f, pool peak %s%n", model.id,
+                        batch, i + 1, warmup + iters, ms, r.loss(), backend.memory().peaks());
             }
             ObjectNode rec = ScoringBenchmark.record(model.id, batch, threads, warmup, iters, wav, input, times,
                     loadMs, rssBefore, weightsBytes, Files.size(checkpoint), spy.last, backend);

@@ -63,8 +63,9 @@ public final class Plots {
         double[] yt = y.length == 0 ? niceTicks(0, 1) : niceTicks(ylo, yhi);
         double[] xt = x.length == 0 ? niceTicks(0, 1) : niceTicks(x[0], x[x.length - 1]);
         double x0 = xt[0], x1 = xt[xt.length - 1], y0 = yt[0], y1 = yt[yt.length - 1];
+        java.util.function.DoubleUnaryOperator toY = v -> TOP + (y1 - v) / (y1 - y0) * plotH;
         for (double v : yt) {
-            double gy = TOP + (y1 - v) / (y1 - y0) * plotH;
+            double gy = toY.applyAsDouble(v);
             c.line(LEFT, gy, LEFT + plotW, gy, GRID, 1, false);
             c.text(LEFT - 6, gy + 4, tickLabel(v, yt), 11, Canvas.Align.END, false);
         }
@@ -75,7 +76,7 @@ public final class Plots {
         double[] px = new double[x.length], py = new double[y.length];
         for (int i = 0; i < x.length; i++) {
             px[i] = LEFT + (x[i] - x0) / (x1 - x0) * plotW;
-            py[i] = TOP + (y1 - y[i]) / (y1 - y0) * plotH;
+            py[i] = toY.applyAsDouble(y[i]);
         }
         int window = smoothingWindow(y.length);
         if (window > 1) {
@@ -83,7 +84,7 @@ public final class Plots {
             c.polyline(px, py, FAINT, 1);
             double[] mean = trailingMean(y, window), pm = new double[mean.length];
             for (int i = 0; i < mean.length; i++) {
-                pm[i] = TOP + (y1 - mean[i]) / (y1 - y0) * plotH;
+                pm[i] = toY.applyAsDouble(mean[i]);
             }
             c.polyline(px, pm, BONAFIDE, 2);
             c.text(LEFT + plotW, TOP - 6, "faint: each point; line: mean of the last " + window, 11,

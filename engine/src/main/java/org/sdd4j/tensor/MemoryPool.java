@@ -230,6 +230,12 @@ public final class MemoryPool implements AutoCloseable {
         return peakLiveBytes;
     }
 
+    /** The peaks and system allocations for a log line: "X MiB held, Y MiB in use, Z MiB allocated". */
+    public synchronized String peaks() {
+        return String.format(java.util.Locale.ROOT, "%.1f MiB held, %.1f MiB in use, %.1f MiB allocated",
+                peakBytes / 1048576.0, peakLiveBytes / 1048576.0, systemBytes / 1048576.0);
+    }
+
     @Override
     public void close() {
         synchronized (this) {

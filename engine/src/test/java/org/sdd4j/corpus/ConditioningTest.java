@@ -16,6 +16,16 @@ class ConditioningTest {
         return x;
     }
 
+    /** {@code n} samples of Gaussian noise with standard deviation {@code sigma}, from a seeded stream. */
+    static float[] noise(int n, double sigma, long seed) {
+        SplittableRandom rng = new SplittableRandom(seed);
+        float[] x = new float[n];
+        for (int i = 0; i < n; i++) {
+            x[i] = (float) (sigma * rng.nextGaussian());
+        }
+        return x;
+    }
+
     @Test
     void trimKeepsSpeechPlusMarginAndCutsDigitalSilence() {
         float[] x = new float[16000 + 8000 + 16000];
@@ -112,11 +122,7 @@ class ConditioningTest {
     @Test
     void equaliseImposesTheDrawnTiltWhateverTheInputBalance() {
         // white noise: flat spectrum; after equalisation 4 kHz must sit 2 octaves x tilt below 1 kHz
-        SplittableRandom rng = new SplittableRandom(5);
-        float[] flat = new float[32000];
-        for (int i = 0; i < flat.length; i++) {
-            flat[i] = (float) (0.05 * rng.nextGaussian());
-        }
+        float[] flat = noise(32000, 0.05, 5);
         // a "dark" version of the same noise: 16 dB down at 4 kHz already
         float[] dark = Conditioning.bandLimit(flat, 16000, 2500, 0);
         for (float[] x : new float[][] {flat, dark}) {

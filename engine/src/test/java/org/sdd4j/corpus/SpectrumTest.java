@@ -5,17 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Arrays;
-import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
 class SpectrumTest {
     @Test
     void aFlatUnitGainReturnsTheInput() {
-        SplittableRandom rng = new SplittableRandom(1);
-        float[] x = new float[5000];
-        for (int i = 0; i < x.length; i++) {
-            x[i] = (float) (0.3 * rng.nextGaussian());
-        }
+        float[] x = ConditioningTest.noise(5000, 0.3, 1);
         double[] one = new double[Spectrum.BINS];
         Arrays.fill(one, 1);
         float[] y = Spectrum.filter(x, one);
