@@ -46,12 +46,12 @@ public final class GpuKernelBench {
         for (int i = 0; i < WARMUP; i++) {
             op.run();
         }
-        gpu.context().synchronize();
+        gpu.synchronize();
         long[] ns = new long[ITERS];
         for (int i = 0; i < ITERS; i++) {
             long t0 = System.nanoTime();
             op.run();
-            gpu.context().synchronize();
+            gpu.synchronize();
             ns[i] = System.nanoTime() - t0;
         }
         java.util.Arrays.sort(ns);

@@ -76,6 +76,27 @@ public final class CudaContext implements AutoCloseable {
         synchronize();
     }
 
+    /** A fresh block of device memory (cuMemAlloc, which synchronises: callers cache blocks). */
+    public long allocate(long bytes) {
+        makeCurrent();
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment out = arena.allocate(ValueLayout.JAVA_LONG);
+            check(cuda_h.cuMemAlloc_v2(out, bytes), "cuMemAlloc(" + bytes + " bytes)");
+            return out.get(ValueLayout.JAVA_LONG, 0);
+        }
+    }
+
+    /** Frees a block from {@link #allocate}. */
+    public void free(long address) {
+        makeCurrent();
+        check(cuda_h.cuMemFree_v2(address), "cuMemFree");
+    }
+
+    /** Queues a device-to-device copy of {@code bytes}. */
+    public void copy(long dst, long src, long bytes) {
+        check(cuda_h.cuMemcpyDtoDAsync_v2(dst, src, bytes, stream), "cuMemcpyDtoDAsync(" + bytes + " bytes)");
+    }
+
     /** Fills {@code count} 32-bit words at {@code deviceAddress} with {@code bits} (0 for float zeros). */
     public void fill32(long deviceAddress, int bits, long count) {
         check(cuda_h.cuMemsetD32Async(deviceAddress, bits, count, stream), "cuMemsetD32Async");

@@ -79,31 +79,35 @@ public final class CudaKernels implements AutoCloseable {
     }
 
     /**
-     * Queues kernel {@code name} on the context's stream. Arguments are {@link Integer}, {@link Long},
-     * {@link Float}, {@link Double} or {@link Ptr}, in the kernel's parameter order and C types
-     * ({@code int}, {@code long long}, {@code float}, {@code double}, pointers).
+     * cuLaunchKernel's {@code kernelParams} for {@code args}, allocated in {@code arena}: an array of pointers,
+     * each to one argument's value. Arguments are {@link Integer}, {@link Long}, {@link Float}, {@link Double}
+     * or {@link Ptr}, in the kernel's parameter order and C types ({@code int}, {@code long long},
+     * {@code float}, {@code double}, pointers).
      */
-    public void launch(String name, int grid, int block, Object... args) {
+    public static MemorySegment marshal(Arena arena, String name, Object... args) {
+        MemorySegment params = arena.allocate(ValueLayout.ADDRESS, Math.max(1, args.length));
+        for (int i = 0; i < args.length; i++) {
+            MemorySegment slot = switch (args[i]) {
+                case Integer v -> arena.allocateFrom(ValueLayout.JAVA_INT, v);
+                case Long v -> arena.allocateFrom(ValueLayout.JAVA_LONG, v);
+                case Float v -> arena.allocateFrom(ValueLayout.JAVA_FLOAT, v);
+                case Double v -> arena.allocateFrom(ValueLayout.JAVA_DOUBLE, v);
+                case Ptr p -> arena.allocateFrom(ValueLayout.JAVA_LONG, p.address());
+                default -> throw new IllegalArgumentException("kernel " + name + " argument " + i + " is a "
+                        + args[i].getClass().getSimpleName() + "; use Integer, Long, Float, Double or Ptr");
+            };
+            params.setAtIndex(ValueLayout.ADDRESS, i, slot);
+        }
+        return params;
+    }
+
+    /** Queues kernel {@code name} on the context's stream with {@link #marshal}led {@code params}. */
+    public void launch(String name, int grid, int block, MemorySegment params) {
         context.makeCurrent();
         MemorySegment f = functions.computeIfAbsent(name, this::lookup);
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment params = arena.allocate(ValueLayout.ADDRESS, args.length);
-            for (int i = 0; i < args.length; i++) {
-                MemorySegment slot = switch (args[i]) {
-                    case Integer v -> arena.allocateFrom(ValueLayout.JAVA_INT, v);
-                    case Long v -> arena.allocateFrom(ValueLayout.JAVA_LONG, v);
-                    case Float v -> arena.allocateFrom(ValueLayout.JAVA_FLOAT, v);
-                    case Double v -> arena.allocateFrom(ValueLayout.JAVA_DOUBLE, v);
-                    case Ptr p -> arena.allocateFrom(ValueLayout.JAVA_LONG, p.address());
-                    default -> throw new IllegalArgumentException("kernel " + name + " argument " + i + " is a "
-                            + args[i].getClass().getSimpleName() + "; use Integer, Long, Float, Double or Ptr");
-                };
-                params.setAtIndex(ValueLayout.ADDRESS, i, slot);
-            }
-            // cuLaunchKernel copies the argument values before it returns, so the arena may close after it.
-            check(cuda_h.cuLaunchKernel(f, grid, 1, 1, block, 1, 1, 0, context.stream(), params, MemorySegment.NULL),
-                    "cuLaunchKernel(" + name + ", grid " + grid + ", block " + block + ")");
-        }
+        // cuLaunchKernel copies the argument values before it returns, so the caller's arena may close after it.
+        check(cuda_h.cuLaunchKernel(f, grid, 1, 1, block, 1, 1, 0, context.stream(), params, MemorySegment.NULL),
+                "cuLaunchKernel(" + name + ", grid " + grid + ", block " + block + ")");
     }
 
     private MemorySegment lookup(String name) {

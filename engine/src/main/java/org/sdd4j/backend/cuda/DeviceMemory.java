@@ -1,8 +1,5 @@
 package org.sdd4j.backend.cuda;
 
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.util.ArrayDeque;
 import java.util.HashMap;
 import java.util.Map;
@@ -10,8 +7,6 @@ import java.util.TreeMap;
 
 import org.sdd4j.nativelib.CudaException;
 import org.sdd4j.nativelib.cuda.cuda_h;
-
-import static org.sdd4j.nativelib.CudaErrors.check;
 
 /**
  * A caching allocator for device memory, the GPU counterpart of {@link org.sdd4j.tensor.MemoryPool}:
@@ -26,14 +21,15 @@ import static org.sdd4j.nativelib.CudaErrors.check;
 public final class DeviceMemory implements AutoCloseable {
     private static final long SMALL = 1L << 20;
 
-    private final CudaContext context;
+    private final GpuRuntime runtime;
     private final TreeMap<Long, ArrayDeque<Long>> free = new TreeMap<>();
     private final Map<Long, Long> sizes = new HashMap<>();
     private long cachedBytes;
     private long liveBytes;
+    private boolean closed;
 
-    public DeviceMemory(CudaContext context) {
-        this.context = context;
+    DeviceMemory(GpuRuntime runtime) {
+        this.runtime = runtime;
     }
 
     /** Block size for a request: 512-byte steps below 1 MiB, 2 MiB steps above. */
@@ -57,21 +53,27 @@ public final class DeviceMemory implements AutoCloseable {
         }
         long address;
         try {
-            address = allocate(size);
+            address = runtime.allocate(size);
         } catch (CudaException oom) {
             if (oom.code() != cuda_h.CUDA_ERROR_OUT_OF_MEMORY()) {
                 throw oom;
             }
             releaseCache();
-            address = allocate(size);
+            address = runtime.allocate(size);
         }
         sizes.put(address, size);
         liveBytes += size;
         return new DeviceBuffer(address, size);
     }
 
-    /** Returns a block to the cache. */
+    /**
+     * Returns a block to the cache. After {@link #close} it does nothing: close freed every block, and a
+     * tensor whose arena outlives its backend gives its block back then.
+     */
     public synchronized void give(DeviceBuffer block) {
+        if (closed) {
+            return;
+        }
         Long size = sizes.get(block.address());
         if (size == null || size != block.bytes()) {
             throw new IllegalArgumentException("device block " + Long.toHexString(block.address())
@@ -94,11 +96,10 @@ public final class DeviceMemory implements AutoCloseable {
 
     /** Frees every cached block back to the driver. */
     public synchronized void releaseCache() {
-        context.makeCurrent();
-        context.synchronize();
+        runtime.synchronize();
         for (ArrayDeque<Long> blocks : free.values()) {
             for (long address : blocks) {
-                check(cuda_h.cuMemFree_v2(address), "cuMemFree");
+                runtime.free(address);
                 sizes.remove(address);
             }
         }
@@ -106,23 +107,15 @@ public final class DeviceMemory implements AutoCloseable {
         cachedBytes = 0;
     }
 
-    private long allocate(long size) {
-        context.makeCurrent();
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment out = arena.allocate(ValueLayout.JAVA_LONG);
-            check(cuda_h.cuMemAlloc_v2(out, size), "cuMemAlloc(" + size + " bytes)");
-            return out.get(ValueLayout.JAVA_LONG, 0);
-        }
-    }
-
     /** Frees the cache; blocks still handed out are freed too (their owners must be done with them). */
     @Override
     public synchronized void close() {
         releaseCache();
         for (long address : sizes.keySet()) {
-            check(cuda_h.cuMemFree_v2(address), "cuMemFree");
+            runtime.free(address);
         }
         sizes.clear();
         liveBytes = 0;
+        closed = true;
     }
 }

@@ -36,11 +36,10 @@ final class Gemm implements AutoCloseable {
     }
 
     private final CudaContext context;
-    private final DeviceMemory memory;
     private final boolean tf32;
     private final Arena arena = Arena.ofShared();
     private final MemorySegment handle;
-    private final DeviceBuffer workspace;
+    private final long workspace;
     private final MemorySegment alpha, beta0, beta1, biasPointer;
     private final Map<Shape, Plan> plans = new HashMap<>();
 
@@ -48,15 +47,14 @@ final class Gemm implements AutoCloseable {
      * @param tf32 whether products may round their inputs to TF32 (10-bit mantissa) on tensor cores: several
      *             times faster on Ampere and Hopper, relative errors ~1e-3 instead of float32's ~1e-6
      */
-    Gemm(CudaContext context, DeviceMemory memory, boolean tf32) {
+    Gemm(CudaContext context, boolean tf32) {
         this.context = context;
-        this.memory = memory;
         this.tf32 = tf32;
         context.makeCurrent();
         MemorySegment out = arena.allocate(ValueLayout.ADDRESS);
         check(cublasLt_h.cublasLtCreate(out), "cublasLtCreate");
         this.handle = out.get(ValueLayout.ADDRESS, 0);
-        this.workspace = memory.take(WORKSPACE);
+        this.workspace = context.allocate(WORKSPACE);
         this.alpha = arena.allocateFrom(ValueLayout.JAVA_FLOAT, 1f);
         this.beta0 = arena.allocateFrom(ValueLayout.JAVA_FLOAT, 0f);
         this.beta1 = arena.allocateFrom(ValueLayout.JAVA_FLOAT, 1f);
@@ -89,7 +87,7 @@ final class Gemm implements AutoCloseable {
         MemorySegment cSeg = MemorySegment.ofAddress(c);
         check(cublasLt_h.cublasLtMatmul(handle, plan.desc, alpha, MemorySegment.ofAddress(b), plan.layoutB,
                 MemorySegment.ofAddress(a), plan.layoutA, accumulate ? beta1 : beta0, cSeg, plan.layoutC, cSeg,
-                plan.layoutC, plan.algo, MemorySegment.ofAddress(workspace.address()), WORKSPACE, context.stream()),
+                plan.layoutC, plan.algo, MemorySegment.ofAddress(workspace), WORKSPACE, context.stream()),
                 "cublasLtMatmul(" + shape + ")");
     }
 
@@ -169,7 +167,7 @@ final class Gemm implements AutoCloseable {
         }
         plans.clear();
         cublasLt_h.cublasLtDestroy(handle);
-        memory.give(workspace);
+        context.free(workspace);
         arena.close();
     }
 }

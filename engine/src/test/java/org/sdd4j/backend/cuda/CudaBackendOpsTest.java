@@ -6,14 +6,11 @@ import java.util.function.BiConsumer;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.sdd4j.backend.Backend;
 import org.sdd4j.backend.ReferenceBackend;
-import org.sdd4j.nativelib.CudaAvailability;
-import org.sdd4j.nativelib.CudaLibraries;
 import org.sdd4j.tensor.Tensor;
 
 import static org.junit.jupiter.api.Assertions.*;
@@ -36,15 +33,12 @@ class CudaBackendOpsTest {
 
     @BeforeAll
     static void open() {
-        if (CudaLibraries.probe().usable()) {
-            gpu = new CudaBackend(false);
-        }
+        gpu = TestGpu.open(false);
     }
 
     @BeforeEach
     void requireGpu() {
-        CudaAvailability a = CudaLibraries.probe();
-        Assumptions.assumeTrue(a.usable(), "GPU test skipped: " + a.reason());
+        TestGpu.assume();
         arena = Arena.ofShared();
     }
 
@@ -231,9 +225,10 @@ class CudaBackendOpsTest {
         Tensor a = randn(m, k), w = randn(n, k);
         Tensor expected = Tensor.zeros(arena, m, n);
         ref.linear(a, w, null, expected, m, n, k);
-        try (CudaBackend tf32 = new CudaBackend(true)) {
-            Tensor out = tf32.toDevice(Tensor.zeros(arena, m, n), arena);
-            tf32.linear(tf32.toDevice(a, arena), w, null, out, m, n, k);
+        // The device tensors' arena closes before their backend does.
+        try (CudaBackend tf32 = TestGpu.open(true); Arena onDevice = Arena.ofConfined()) {
+            Tensor out = tf32.toDevice(Tensor.zeros(arena, m, n), onDevice);
+            tf32.linear(tf32.toDevice(a, onDevice), w, null, out, m, n, k);
             Tensor actual = tf32.toHost(out, arena);
             double num = 0, den = 0;
             for (long i = 0; i < expected.numel(); i++) {

@@ -7,15 +7,12 @@ import java.util.Map;
 import java.util.Random;
 
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.sdd4j.backend.Activation;
 import org.sdd4j.backend.ReferenceBackend;
 import org.sdd4j.checkpoint.StateDict;
-import org.sdd4j.nativelib.CudaAvailability;
-import org.sdd4j.nativelib.CudaLibraries;
 import org.sdd4j.tensor.DType;
 import org.sdd4j.tensor.Tensor;
 import org.sdd4j.train.Adam;
@@ -36,16 +33,13 @@ class CudaBackendTest {
 
     @BeforeAll
     static void openGpu() {
-        if (CudaLibraries.probe().usable()) {
-            gpu = new CudaBackend();
-        }
+        gpu = TestGpu.open(Boolean.getBoolean(CudaBackend.TF32_PROPERTY));
     }
 
     /** Per test rather than in @BeforeAll, so that the report lists each skipped test with the reason. */
     @BeforeEach
     void requireGpu() {
-        CudaAvailability a = CudaLibraries.probe();
-        Assumptions.assumeTrue(a.usable(), "GPU test skipped: " + a.reason());
+        TestGpu.assume();
     }
 
     @AfterAll
@@ -66,7 +60,7 @@ class CudaBackendTest {
     /** A device buffer filled with NaN, so that an element the kernel forgets to write fails the comparison. */
     private DeviceBuffer poisoned(long count) {
         DeviceBuffer b = gpu.deviceMemory().take(count * 4);
-        gpu.context().fill32(b.address(), Float.floatToRawIntBits(Float.NaN), count);
+        gpu.runtime().fill32(b.address(), Float.floatToRawIntBits(Float.NaN), count);
         return b;
     }
 

@@ -9,7 +9,10 @@ import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.*;
 
-/** Checks that need no GPU: the build packaged a fatbin exporting every kernel the engine launches. */
+/**
+ * Checks that need no GPU: the build packaged a fatbin exporting every kernel the engine launches, and the host
+ * emulator the GPU tests fall back to has every one of them too.
+ */
 class CudaKernelsFatbinTest {
     private static boolean nvccPresent() {
         String home = System.getenv("CUDA_HOME");
@@ -27,6 +30,15 @@ class CudaKernelsFatbinTest {
         for (String name : CudaKernels.NAMES) {
             assertTrue(bytes.contains(name + "\0"), "kernel " + name + " is not in " + CudaKernels.RESOURCE);
         }
+    }
+
+    @Test
+    void theHostEmulatorHasEveryKernel() {
+        Assumptions.assumeTrue(TestGpu.emulatorLibrary() != null, "no host kernel emulator in this build (needs g++)");
+        java.util.List<String> emulated = new EmulatedGpuRuntime(TestGpu.emulatorLibrary(), false).kernels().stream()
+                .filter(k -> !k.startsWith("selftest_")).toList();
+        assertEquals(new java.util.TreeSet<>(CudaKernels.NAMES), new java.util.TreeSet<>(emulated),
+                "kernels/host/emulator.cpp's table against CudaKernels.NAMES");
     }
 
     @Test

@@ -1,0 +1,95 @@
+package org.sdd4j.backend.cuda;
+
+import java.lang.foreign.MemorySegment;
+
+import org.sdd4j.nativelib.CudaLibraries;
+
+/** The hardware: GPU 0 through the CUDA driver API, cuBLASLt for products, pinned staging for host copies. */
+final class DriverRuntime implements GpuRuntime {
+    private final CudaContext context;
+    private final CudaKernels kernels;
+    private final Gemm gemm;
+    private final PinnedStaging staging;
+
+    /**
+     * Opens GPU 0 and loads the kernels' fatbin.
+     *
+     * @throws IllegalStateException naming the reason when no usable GPU or no fatbin is present
+     */
+    DriverRuntime(boolean tf32) {
+        this.context = CudaContext.open();
+        this.kernels = new CudaKernels(context);
+        this.gemm = new Gemm(context, tf32);
+        this.staging = new PinnedStaging(context);
+    }
+
+    @Override
+    public String deviceName() {
+        return CudaLibraries.probe().devices().getFirst().name();
+    }
+
+    @Override
+    public int multiprocessors() {
+        return CudaLibraries.probe().devices().getFirst().multiprocessors();
+    }
+
+    @Override
+    public boolean tf32() {
+        return gemm.tf32();
+    }
+
+    @Override
+    public long allocate(long bytes) {
+        return context.allocate(bytes);
+    }
+
+    @Override
+    public void free(long address) {
+        context.free(address);
+    }
+
+    @Override
+    public void upload(MemorySegment host, long device, long bytes) {
+        staging.upload(host, device, bytes);
+    }
+
+    @Override
+    public void download(long device, MemorySegment host, long bytes) {
+        staging.download(device, host, bytes);
+    }
+
+    @Override
+    public void copy(long dst, long src, long bytes) {
+        context.copy(dst, src, bytes);
+    }
+
+    @Override
+    public void fill32(long device, int bits, long count) {
+        context.fill32(device, bits, count);
+    }
+
+    @Override
+    public void launch(String name, int grid, int block, MemorySegment params) {
+        kernels.launch(name, grid, block, params);
+    }
+
+    @Override
+    public void matmul(boolean transA, boolean transB, int m, int n, int k, long a, long strideA, long b, long strideB,
+                       long c, long strideC, int batch, boolean accumulate, long bias) {
+        gemm.matmul(transA, transB, m, n, k, a, strideA, b, strideB, c, strideC, batch, accumulate, bias);
+    }
+
+    @Override
+    public void synchronize() {
+        context.synchronize();
+    }
+
+    @Override
+    public void close() {
+        context.synchronize();
+        gemm.close();
+        staging.close();
+        kernels.close();
+        context.close();
+    }
+}

@@ -1,0 +1,61 @@
+package org.sdd4j.backend.cuda;
+
+import java.lang.foreign.MemorySegment;
+
+/**
+ * What {@link CudaBackend} needs from a GPU: device memory, copies, kernel launches and matrix products, all
+ * ordered on one stream. {@link DriverRuntime} is the hardware (the CUDA driver API and cuBLASLt); the tests
+ * add a host emulator of the kernels (kernels/host) so that the backend's own code, its kernels, launch
+ * shapes and argument marshalling included, runs and is checked where there is no GPU.
+ *
+ * <p>Device addresses are plain {@code long}s; copies to the host wait for the stream, everything else is
+ * queued on it.
+ */
+interface GpuRuntime extends AutoCloseable {
+    /** The device's name, for {@link CudaBackend#name()}. */
+    String deviceName();
+
+    /** Streaming multiprocessors: grid-stride kernels size their grids from it. */
+    int multiprocessors();
+
+    /** Whether matrix products may round their inputs to TF32. */
+    boolean tf32();
+
+    /**
+     * A fresh block of device memory.
+     *
+     * @throws org.sdd4j.nativelib.CudaException with the driver's out-of-memory code when the device is full
+     */
+    long allocate(long bytes);
+
+    /** Frees a block from {@link #allocate}; the caller has synchronised. */
+    void free(long address);
+
+    /** Copies host memory to the device, queued after earlier work; waits for it. */
+    void upload(MemorySegment host, long device, long bytes);
+
+    /** Waits for earlier work, then copies device memory to the host. */
+    void download(long device, MemorySegment host, long bytes);
+
+    /** Queues a device-to-device copy. */
+    void copy(long dst, long src, long bytes);
+
+    /** Queues filling {@code count} 32-bit words with {@code bits}. */
+    void fill32(long device, int bits, long count);
+
+    /**
+     * Queues kernel {@code name} on a 1-D grid; {@code params} is cuLaunchKernel's {@code kernelParams}
+     * (see {@link CudaKernels#marshal}).
+     */
+    void launch(String name, int grid, int block, MemorySegment params);
+
+    /** Queues {@link Gemm#matmul}'s row-major product (see there for the arguments). */
+    void matmul(boolean transA, boolean transB, int m, int n, int k, long a, long strideA, long b, long strideB,
+                long c, long strideC, int batch, boolean accumulate, long bias);
+
+    /** Waits for everything queued; surfaces asynchronous faults. */
+    void synchronize();
+
+    @Override
+    void close();
+}

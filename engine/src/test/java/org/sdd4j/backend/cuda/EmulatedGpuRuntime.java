@@ -1,0 +1,261 @@
+package org.sdd4j.backend.cuda;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.SymbolLookup;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+import org.sdd4j.backend.cpu.dnnl.OneDnn;
+
+import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
+/**
+ * sdd4j's kernels on the host: the emulator library kernels/build-host.sh compiles from kernels/*.cu
+ * (kernels/host/emulator.cpp) behind {@link GpuRuntime}. "Device" memory is host memory from malloc, copies
+ * are memcpy, every call completes before it returns, and matrix products follow {@link Gemm#matmul}'s
+ * row-major contract on oneDNN's sgemm when the CPU backend's oneDNN is here (the model parity tests run
+ * products of billions of multiply-adds), else on the emulator's plain loop; with TF32 the inputs are
+ * rounded to TF32 first, as tensor cores do.
+ *
+ * <p>It runs the CUDA backend's own code (kernels, grids and blocks, argument marshalling, the caching
+ * allocator, the op glue) where there is no GPU. It cannot stand in for the driver, cuBLASLt's descriptors,
+ * real concurrency or the GPU's float behaviour: those are checked only on the hardware.
+ */
+final class EmulatedGpuRuntime implements GpuRuntime {
+    /** Where the build put the emulator library (set by the engine's surefire configuration). */
+    static final String PROPERTY = "sdd4j.cuda.emulator";
+    /** Few SMs keep grid-stride grids small: each emulated thread costs a fiber switch. */
+    private static final int MULTIPROCESSORS = 2;
+
+    private static final Linker LINKER = Linker.nativeLinker();
+    private static final MethodHandle MALLOC = LINKER.downcallHandle(
+            LINKER.defaultLookup().find("malloc").orElseThrow(), FunctionDescriptor.of(JAVA_LONG, JAVA_LONG));
+    private static final MethodHandle FREE = LINKER.downcallHandle(
+            LINKER.defaultLookup().find("free").orElseThrow(), FunctionDescriptor.ofVoid(JAVA_LONG));
+
+    private final boolean tf32;
+    private final MethodHandle launch;
+    private final MethodHandle gemm;
+    private final MethodHandle kernelCount;
+    private final MethodHandle kernelName;
+    private final Set<Long> blocks = new HashSet<>();
+    private final OneDnn onednn = openOneDnn();
+
+    EmulatedGpuRuntime(Path library, boolean tf32) {
+        this.tf32 = tf32;
+        SymbolLookup lib = SymbolLookup.libraryLookup(library, Arena.global());
+        launch = LINKER.downcallHandle(lib.find("sdd4j_emu_launch").orElseThrow(),
+                FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, JAVA_INT));
+        gemm = LINKER.downcallHandle(lib.find("sdd4j_emu_gemm").orElseThrow(), FunctionDescriptor.ofVoid(JAVA_INT,
+                JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG,
+                JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_INT));
+        kernelCount = LINKER.downcallHandle(lib.find("sdd4j_emu_kernel_count").orElseThrow(),
+                FunctionDescriptor.of(JAVA_INT));
+        kernelName = LINKER.downcallHandle(lib.find("sdd4j_emu_kernel_name").orElseThrow(),
+                FunctionDescriptor.of(ADDRESS, JAVA_INT));
+    }
+
+    /** The kernels the emulator was built with. */
+    List<String> kernels() {
+        try {
+            int n = (int) kernelCount.invokeExact();
+            String[] names = new String[n];
+            for (int i = 0; i < n; i++) {
+                names[i] = ((MemorySegment) kernelName.invokeExact(i)).reinterpret(256).getString(0);
+            }
+            return List.of(names);
+        } catch (Throwable t) {
+            throw new IllegalStateException(t);
+        }
+    }
+
+    @Override
+    public String deviceName() {
+        return "host kernel emulator";
+    }
+
+    @Override
+    public int multiprocessors() {
+        return MULTIPROCESSORS;
+    }
+
+    @Override
+    public boolean tf32() {
+        return tf32;
+    }
+
+    @Override
+    public synchronized long allocate(long bytes) {
+        try {
+            long address = (long) MALLOC.invokeExact(bytes);
+            if (address == 0) {
+                throw new OutOfMemoryError("emulated device: malloc(" + bytes + ") failed");
+            }
+            blocks.add(address);
+            return address;
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    @Override
+    public synchronized void free(long address) {
+        if (!blocks.remove(address)) {
+            throw new IllegalArgumentException("emulated device: free of " + Long.toHexString(address)
+                    + ", which is not a live block (double free, or not from allocate)");
+        }
+        try {
+            FREE.invokeExact(address);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    private static MemorySegment at(long address, long bytes) {
+        return MemorySegment.ofAddress(address).reinterpret(bytes);
+    }
+
+    @Override
+    public void upload(MemorySegment host, long device, long bytes) {
+        MemorySegment.copy(host, 0, at(device, bytes), 0, bytes);
+    }
+
+    @Override
+    public void download(long device, MemorySegment host, long bytes) {
+        MemorySegment.copy(at(device, bytes), 0, host, 0, bytes);
+    }
+
+    @Override
+    public void copy(long dst, long src, long bytes) {
+        MemorySegment.copy(at(src, bytes), 0, at(dst, bytes), 0, bytes);
+    }
+
+    @Override
+    public void fill32(long device, int bits, long count) {
+        MemorySegment s = at(device, 4 * count);
+        if (bits == 0) {
+            s.fill((byte) 0);
+        } else {
+            for (long i = 0; i < count; i++) {
+                s.setAtIndex(ValueLayout.JAVA_INT, i, bits);
+            }
+        }
+    }
+
+    @Override
+    public void launch(String name, int grid, int block, MemorySegment params) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment error = arena.allocate(1024);
+            int status = (int) launch.invokeExact(arena.allocateFrom(name), grid, block, params, error, 1024);
+            if (status != 0) {
+                throw new IllegalStateException("emulated launch of " + name + " failed: " + error.getString(0));
+            }
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    @Override
+    public void matmul(boolean transA, boolean transB, int m, int n, int k, long a, long strideA, long b, long strideB,
+                       long c, long strideC, int batch, boolean accumulate, long bias) {
+        if (m == 0 || n == 0) {
+            return;
+        }
+        if (onednn != null) {
+            oneDnnMatmul(transA, transB, m, n, k, a, strideA, b, strideB, c, strideC, batch, accumulate, bias);
+            return;
+        }
+        try {
+            gemm.invokeExact(transA ? 1 : 0, transB ? 1 : 0, m, n, k, a, strideA, b, strideB, c, strideC, batch,
+                    accumulate ? 1 : 0, bias, tf32 ? 1 : 0);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    private void oneDnnMatmul(boolean transA, boolean transB, int m, int n, int k, long a, long strideA, long b,
+                              long strideB, long c, long strideC, int batch, boolean accumulate, long bias) {
+        try (Arena scratch = Arena.ofConfined()) {
+            MemorySegment as = operand(scratch, a, strideA, batch, (long) m * k);
+            MemorySegment bs = operand(scratch, b, strideB, batch, (long) k * n);
+            MemorySegment cs = at(c, 4 * (strideC * (batch - 1) + (long) m * n));
+            MemorySegment biases = bias == 0 ? null : at(bias, 4L * n);
+            for (int q = 0; q < batch; q++) {
+                MemorySegment cq = cs.asSlice(4 * strideC * q, 4L * m * n);
+                onednn.sgemm(transA, transB, m, n, k, 1f, as.asSlice(4 * strideA * q, 4L * m * k), transA ? m : k,
+                        bs.asSlice(4 * strideB * q, 4L * k * n), transB ? k : n, accumulate ? 1f : 0f, cq, n);
+                if (biases != null) {
+                    for (long e = 0; e < (long) m * n; e++) {
+                        cq.setAtIndex(ValueLayout.JAVA_FLOAT, e, cq.getAtIndex(ValueLayout.JAVA_FLOAT, e)
+                                + biases.getAtIndex(ValueLayout.JAVA_FLOAT, e % n));
+                    }
+                }
+            }
+        }
+    }
+
+    /** A batched operand as sgemm reads it: in place in float32, or a TF32-rounded copy. */
+    private MemorySegment operand(Arena scratch, long address, long stride, int batch, long size) {
+        long floats = stride * (batch - 1) + size;
+        MemorySegment s = at(address, 4 * floats);
+        if (!tf32) {
+            return s;
+        }
+        MemorySegment rounded = scratch.allocate(4 * floats, 64);
+        for (long i = 0; i < floats; i++) {
+            rounded.setAtIndex(ValueLayout.JAVA_FLOAT, i, toTf32(s.getAtIndex(ValueLayout.JAVA_FLOAT, i)));
+        }
+        return rounded;
+    }
+
+    /** TF32: float32 rounded to nearest at 10 explicit mantissa bits (the emulator's loop does the same). */
+    static float toTf32(float v) {
+        int bits = Float.floatToRawIntBits(v);
+        if ((bits & 0x7f800000) != 0x7f800000) {
+            bits = (bits + 0x1000) & ~0x1fff;
+        }
+        return Float.intBitsToFloat(bits);
+    }
+
+    private static OneDnn openOneDnn() {
+        try {
+            return OneDnn.create(Runtime.getRuntime().availableProcessors());
+        } catch (RuntimeException | LinkageError e) {
+            return null; // the emulator's loop is slower but needs nothing
+        }
+    }
+
+    @Override
+    public void synchronize() {
+        // Every call above has completed when it returns.
+    }
+
+    @Override
+    public synchronized void close() {
+        if (onednn != null) {
+            onednn.close();
+        }
+        if (!blocks.isEmpty()) {
+            throw new IllegalStateException("emulated device closed with " + blocks.size() + " blocks not freed");
+        }
+    }
+
+    private static RuntimeException rethrow(Throwable t) {
+        if (t instanceof RuntimeException r) {
+            throw r;
+        }
+        if (t instanceof Error e) {
+            throw e;
+        }
+        return new IllegalStateException(t);
+    }
+}

@@ -1,0 +1,97 @@
+package org.sdd4j.backend.cuda;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.*;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * The host kernel emulator itself (kernels/host): its block and warp reductions give the hardware's results,
+ * and the synchronisation mistakes it exists to catch are reported with the kernel's name instead of hanging
+ * or passing. Runs wherever the build made the emulator, GPU or not.
+ */
+class EmulatorSelfTest {
+    private EmulatedGpuRuntime gpu;
+    private final Arena arena = Arena.ofConfined();
+
+    @BeforeEach
+    void open() {
+        assumeTrue(TestGpu.emulatorLibrary() != null, "no host kernel emulator in this build (needs g++)");
+        gpu = new EmulatedGpuRuntime(TestGpu.emulatorLibrary(), false);
+    }
+
+    @AfterEach
+    void close() {
+        arena.close();
+    }
+
+    private long floats(int n) {
+        return gpu.allocate(4L * n);
+    }
+
+    private MemorySegment view(long address, int n) {
+        return MemorySegment.ofAddress(address).reinterpret(4L * n);
+    }
+
+    private void launch(String kernel, int grid, int block, Object... args) {
+        gpu.launch(kernel, grid, block, CudaKernels.marshal(arena, kernel, args));
+    }
+
+    @Test
+    void blockReductionsSumEveryThreadOfEveryBlock() {
+        int grid = 3, block = 160; // five warps: the second stage of block_sum reduces a partial warp
+        long x = floats(grid * block), out = floats(grid);
+        MemorySegment xs = view(x, grid * block);
+        for (int i = 0; i < grid * block; i++) {
+            xs.setAtIndex(ValueLayout.JAVA_FLOAT, i, i % 7 - 3 + 0.25f * (i / block));
+        }
+        launch("selftest_block_sum", grid, block, new CudaKernels.Ptr(x), new CudaKernels.Ptr(out));
+        for (int b = 0; b < grid; b++) {
+            float expected = 0;
+            for (int t = 0; t < block; t++) {
+                expected += xs.getAtIndex(ValueLayout.JAVA_FLOAT, b * block + t);
+            }
+            assertEquals(expected, view(out, grid).getAtIndex(ValueLayout.JAVA_FLOAT, b), 1e-4, "block " + b);
+        }
+        gpu.free(x);
+        gpu.free(out);
+    }
+
+    @Test
+    void threadsAtDifferentSyncthreadsCallsAreReported() {
+        long out = floats(64);
+        IllegalStateException e = assertThrows(IllegalStateException.class,
+                () -> launch("selftest_divergent_barrier", 1, 64, new CudaKernels.Ptr(out)));
+        assertTrue(e.getMessage().contains("selftest_divergent_barrier") && e.getMessage().contains("divergent barrier"),
+                e.getMessage());
+        gpu.free(out);
+    }
+
+    @Test
+    void aShuffleInADivergedWarpIsReported() {
+        long out = floats(32);
+        IllegalStateException e = assertThrows(IllegalStateException.class,
+                () -> launch("selftest_diverged_shuffle", 1, 32, new CudaKernels.Ptr(out)));
+        assertTrue(e.getMessage().contains("selftest_diverged_shuffle") && e.getMessage().contains("diverged"),
+                e.getMessage());
+        gpu.free(out);
+    }
+
+    @Test
+    void launchesTheHardwareWouldRefuseAreRefused() {
+        long out = floats(32);
+        for (int block : new int[] {0, 1025}) {
+            IllegalStateException e = assertThrows(IllegalStateException.class,
+                    () -> launch("selftest_block_sum", 1, block, new CudaKernels.Ptr(out), new CudaKernels.Ptr(out)));
+            assertTrue(e.getMessage().contains("invalid launch"), e.getMessage());
+        }
+        assertThrows(IllegalStateException.class, () -> launch("no_such_kernel", 1, 32));
+        gpu.free(out);
+    }
+}

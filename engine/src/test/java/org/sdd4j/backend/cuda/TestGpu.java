@@ -1,0 +1,46 @@
+package org.sdd4j.backend.cuda;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import org.sdd4j.nativelib.CudaAvailability;
+import org.sdd4j.nativelib.CudaLibraries;
+
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * Where the GPU tests run: on the GPU when one is usable; otherwise on the host kernel emulator
+ * ({@link EmulatedGpuRuntime}) when the build made it (it needs g++), so that the CUDA backend's code runs
+ * in every build; otherwise nowhere, and the tests are skipped saying why.
+ */
+final class TestGpu {
+    private TestGpu() {
+    }
+
+    /** The emulator library, when the build made it. */
+    static Path emulatorLibrary() {
+        String p = System.getProperty(EmulatedGpuRuntime.PROPERTY);
+        return p != null && Files.isRegularFile(Path.of(p)) ? Path.of(p) : null;
+    }
+
+    /** Whether tests run on the emulator rather than a GPU. */
+    static boolean emulated() {
+        return !CudaLibraries.probe().usable() && emulatorLibrary() != null;
+    }
+
+    /** A backend on the GPU, or on the emulator; null when neither is here. */
+    static CudaBackend open(boolean tf32) {
+        if (CudaLibraries.probe().usable()) {
+            return new CudaBackend(tf32);
+        }
+        Path emulator = emulatorLibrary();
+        return emulator == null ? null : new CudaBackend(new EmulatedGpuRuntime(emulator, tf32));
+    }
+
+    /** Skips the calling test, with the reason, when {@link #open} has nothing to open. */
+    static void assume() {
+        CudaAvailability a = CudaLibraries.probe();
+        assumeTrue(a.usable() || emulatorLibrary() != null, "GPU test skipped: " + a.reason()
+                + "; and no host kernel emulator (-D" + EmulatedGpuRuntime.PROPERTY + ", built where g++ exists)");
+    }
+}

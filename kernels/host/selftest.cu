@@ -1,0 +1,34 @@
+// Kernels that exist only in the host emulator, for its own tests (EmulatorSelfTest): one correct use of the
+// block and warp reductions, and the two mistakes the emulator must report rather than hang on.
+#include "../common.cuh"
+
+// out[b] = sum of x[b * blockDim.x + t] over the block's threads, via block_sum (warp shuffles and barriers).
+extern "C" __global__ void selftest_block_sum(const float* __restrict__ x, float* out) {
+    float s = block_sum(x[blockIdx.x * blockDim.x + threadIdx.x]);
+    if (threadIdx.x == 0) out[blockIdx.x] = s;
+}
+
+// The first warp waits at one __syncthreads, the rest at another: undefined on a GPU (the hardware barrier
+// is the same, so it usually "works" and silently mis-synchronises).
+extern "C" __global__ void selftest_divergent_barrier(float* out) {
+    // Different code around each call, so that the compiler cannot merge the two into one call site.
+    if (threadIdx.x < 32) {
+        out[threadIdx.x] = 2.0f;
+        __syncthreads();
+        out[threadIdx.x] += 1.0f;
+    } else {
+        __syncthreads();
+        out[threadIdx.x] = 1.0f;
+    }
+}
+
+// A full-mask shuffle inside a branch that splits the warp.
+extern "C" __global__ void selftest_diverged_shuffle(float* out) {
+    float v = 1.0f;
+    if ((threadIdx.x & 31) < 16) {
+        v = warp_sum(v);
+    } else {
+        __syncthreads();
+    }
+    out[threadIdx.x] = v;
+}
