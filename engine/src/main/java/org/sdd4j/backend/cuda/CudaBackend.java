@@ -72,9 +72,10 @@ public final class CudaBackend implements Backend {
 
     /**
      * Whether this backend has passed its GPU test suite (op parity and model parity, benchmarks/gpu/run.sh) on
-     * GPU hardware. Until it has, it is written and compiled but never run, so {@link org.sdd4j.backend.Backends}
-     * does not choose it by default: {@code -Dsdd4j.backend=cuda} opts in. Set to true in the commit that records
-     * a passing run.
+     * GPU hardware. Until it has, its code has run only on the host kernel emulator (kernels/host, where the same
+     * suite passes in every build), not through the driver, cuBLASLt or a real GPU, so
+     * {@link org.sdd4j.backend.Backends} does not choose it by default: {@code -Dsdd4j.backend=cuda} opts in. Set
+     * to true in the commit that records a passing run.
      */
     public static final boolean VERIFIED_ON_HARDWARE = false;
 
