@@ -21,7 +21,8 @@ import static org.junit.jupiter.api.Assertions.*;
  * forward: for a random direction {@code v} of one input, {@code <grad, v>} must equal
  * {@code <dy, F(x + h v) - F(x - h v)> / 2h}. The ops are linear, bilinear or piecewise linear in each input, so
  * the central difference is exact up to rounding (for the piecewise ones, the inputs keep their orderings at
- * least 0.1 apart and steps stay below that). Directions are uniform in [-1, 1]. Gradients start from random values and must grow by exactly
+ * least 0.1 apart and steps stay below that); attentive pooling, smooth through its softmax, takes a small step
+ * and a looser tolerance. Directions are uniform in [-1, 1]. Gradients start from random values and must grow by exactly
  * the product (they accumulate).
  */
 class CudaBackwardOpsTest {
@@ -91,6 +92,12 @@ class CudaBackwardOpsTest {
      */
     private void assertVjp(String what, Tensor[] inputs, int k, Tensor dy, double h,
                            BiConsumer<Tensor[], Tensor> forward, BiConsumer<Tensor, Tensor> backward) {
+        assertVjp(what, inputs, k, dy, h, 1e-4, forward, backward);
+    }
+
+    /** As above, to relative tolerance {@code tol} (smooth nonlinear ops: the difference is O(h^2) off). */
+    private void assertVjp(String what, Tensor[] inputs, int k, Tensor dy, double h, double tol,
+                           BiConsumer<Tensor[], Tensor> forward, BiConsumer<Tensor, Tensor> backward) {
         Tensor v = Tensor.zeros(arena, inputs[k].shape());
         for (long i = 0; i < v.numel(); i++) {
             v.setFloat(i, 2 * random.nextFloat() - 1);
@@ -112,7 +119,7 @@ class CudaBackwardOpsTest {
             assertTrue(Float.isFinite(after.getFloat(i)), what + ": gradient " + i + " is " + after.getFloat(i));
         }
         double scale = Math.abs(expected) + Math.sqrt(dot(start, start) * dot(v, v)) * 1e-3 + 1e-6;
-        assertEquals(expected, actual, 1e-4 * scale, what + ": <grad, v> against the reference forward's derivative");
+        assertEquals(expected, actual, tol * scale, what + ": <grad, v> against the reference forward's derivative");
     }
 
     @Test
@@ -207,6 +214,26 @@ class CudaBackwardOpsTest {
                 (g, dh) -> gpu.gatherScaledBackward(dev(h), dev(s), idx, g, dh, null));
         assertVjp("gather scaled ds", in, 1, dy, 1, f,
                 (g, ds) -> gpu.gatherScaledBackward(dev(h), dev(s), idx, g, null, ds));
+    }
+
+    @Test
+    void attentivePoolBackwardAlongTimeAndFrequency() {
+        int b = 2, c = 3, f = 4, t = 5;
+        for (int dim : new int[] {3, 2}) {
+            Tensor x = randn(b, c, f, t), w = randn(b, c, f, t);
+            Tensor dy = randn(b, c, dim == 3 ? f : t);
+            Tensor[] in = {x, w};
+            BiConsumer<Tensor[], Tensor> pool = (q, y) -> ref.attentivePool(q[0], q[1], dim, y,
+                    Tensor.zeros(arena, b, c, f, t));
+            // The forward's softmax weights and output, on the device, as the backward reads them.
+            Tensor p = gpu.toDevice(Tensor.zeros(arena, b, c, f, t), arena);
+            Tensor out = gpu.toDevice(Tensor.zeros(arena, dy.shape()), arena);
+            gpu.attentivePool(dev(x), dev(w), dim, out, p);
+            assertVjp("attentive pool dx (dim " + dim + ")", in, 0, dy, 1, pool,
+                    (g, dx) -> gpu.attentivePoolBackward(dev(x), p, out, dim, g, dx, null));
+            assertVjp("attentive pool dw (dim " + dim + ")", in, 1, dy, 1e-2, 2e-3, pool,
+                    (g, dw) -> gpu.attentivePoolBackward(dev(x), p, out, dim, g, null, dw));
+        }
     }
 
     @Test
