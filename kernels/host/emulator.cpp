@@ -55,7 +55,7 @@ const void* barrier_site[kMaxThreads];  // the __syncthreads call each waiting t
 void finish();
 
 #if defined(__x86_64__)
-// switch_to(save, load): pushes the callee-saved registers, MXCSR and the x87 control word, stores the stack
+// sdd4j_emu_switch(save, load): pushes the callee-saved registers, MXCSR and the x87 control word, stores the stack
 // pointer in *save, loads load and pops the same from there. Everything else the ABI lets a call clobber.
 extern "C" void sdd4j_emu_switch(void** save, void* load);
 asm(R"(

@@ -64,18 +64,6 @@ public final class CudaContext implements AutoCloseable {
         check(cuda_h.cuStreamSynchronize(stream), "cuStreamSynchronize");
     }
 
-    /** Copies {@code bytes} from host memory to the device and waits. */
-    public void upload(MemorySegment host, long deviceAddress, long bytes) {
-        check(cuda_h.cuMemcpyHtoDAsync_v2(deviceAddress, host, bytes, stream), "cuMemcpyHtoDAsync(" + bytes + " bytes)");
-        synchronize();
-    }
-
-    /** Copies {@code bytes} from the device to host memory and waits. */
-    public void download(long deviceAddress, MemorySegment host, long bytes) {
-        check(cuda_h.cuMemcpyDtoHAsync_v2(host, deviceAddress, bytes, stream), "cuMemcpyDtoHAsync(" + bytes + " bytes)");
-        synchronize();
-    }
-
     /** A fresh block of device memory (cuMemAlloc, which synchronises: callers cache blocks). */
     public long allocate(long bytes) {
         makeCurrent();

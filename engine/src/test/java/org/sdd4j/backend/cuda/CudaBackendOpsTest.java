@@ -1,13 +1,8 @@
 package org.sdd4j.backend.cuda;
 
 import java.lang.foreign.Arena;
-import java.util.Random;
 import java.util.function.BiConsumer;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.sdd4j.backend.Backend;
 import org.sdd4j.backend.ReferenceBackend;
@@ -22,51 +17,9 @@ import static org.junit.jupiter.api.Assertions.*;
  * targets start from the same random values on both sides (gradients accumulate). Skipped, with the
  * reason, without a usable GPU.
  */
-class CudaBackendOpsTest {
+class CudaBackendOpsTest extends GpuOpsFixture {
     /** float32 tolerance (relative L2); TF32 is held to 3e-3 in {@link #tf32ProductsStayWithinTheirTolerance}. */
     private static final double F32 = 2e-5;
-
-    private static CudaBackend gpu;
-    private final ReferenceBackend ref = new ReferenceBackend();
-    private final Random random = new Random(System.nanoTime());
-    private Arena arena;
-
-    @BeforeAll
-    static void open() {
-        gpu = TestGpu.open(false);
-    }
-
-    @BeforeEach
-    void requireGpu() {
-        TestGpu.assume();
-        arena = Arena.ofShared();
-    }
-
-    @AfterEach
-    void free() {
-        if (arena != null) {
-            arena.close();
-        }
-    }
-
-    @AfterAll
-    static void close() {
-        if (gpu != null) {
-            gpu.close();
-        }
-    }
-
-    private Tensor randn(int... shape) {
-        Tensor t = Tensor.zeros(arena, shape);
-        for (long i = 0; i < t.numel(); i++) {
-            t.setFloat(i, (float) random.nextGaussian());
-        }
-        return t;
-    }
-
-    private Tensor dev(Tensor host) {
-        return gpu.toDevice(host, arena);
-    }
 
     private Tensor poisoned(int... shape) {
         Tensor t = Tensor.zeros(arena, shape);

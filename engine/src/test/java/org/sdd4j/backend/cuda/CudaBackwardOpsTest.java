@@ -1,13 +1,7 @@
 package org.sdd4j.backend.cuda;
 
-import java.lang.foreign.Arena;
-import java.util.Random;
 import java.util.function.BiConsumer;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.sdd4j.backend.Reduction;
 import org.sdd4j.backend.ReferenceBackend;
@@ -22,52 +16,10 @@ import static org.junit.jupiter.api.Assertions.*;
  * {@code <dy, F(x + h v) - F(x - h v)> / 2h}. The ops are linear, bilinear or piecewise linear in each input, so
  * the central difference is exact up to rounding (for the piecewise ones, the inputs keep their orderings at
  * least 0.1 apart and steps stay below that); attentive pooling, smooth through its softmax, takes a small step
- * and a looser tolerance. Directions are uniform in [-1, 1]. Gradients start from random values and must grow by exactly
- * the product (they accumulate).
+ * and a looser tolerance. Directions are uniform in [-1, 1]. Gradients start from random values and must grow
+ * by exactly the product (they accumulate).
  */
-class CudaBackwardOpsTest {
-    private static CudaBackend gpu;
-    private final ReferenceBackend ref = new ReferenceBackend();
-    private final Random random = new Random(System.nanoTime());
-    private Arena arena;
-
-    @BeforeAll
-    static void open() {
-        gpu = TestGpu.open(false);
-    }
-
-    @BeforeEach
-    void requireGpu() {
-        TestGpu.assume();
-        arena = Arena.ofShared();
-    }
-
-    @AfterEach
-    void free() {
-        if (arena != null) {
-            arena.close();
-        }
-    }
-
-    @AfterAll
-    static void close() {
-        if (gpu != null) {
-            gpu.close();
-        }
-    }
-
-    private Tensor randn(int... shape) {
-        Tensor t = Tensor.zeros(arena, shape);
-        for (long i = 0; i < t.numel(); i++) {
-            t.setFloat(i, (float) random.nextGaussian());
-        }
-        return t;
-    }
-
-    private Tensor dev(Tensor host) {
-        return gpu.toDevice(host, arena);
-    }
-
+class CudaBackwardOpsTest extends GpuOpsFixture {
     private static double dot(Tensor a, Tensor b) {
         double s = 0;
         for (long i = 0; i < a.numel(); i++) {

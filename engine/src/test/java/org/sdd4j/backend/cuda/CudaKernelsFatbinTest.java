@@ -35,8 +35,10 @@ class CudaKernelsFatbinTest {
     @Test
     void theHostEmulatorHasEveryKernel() {
         Assumptions.assumeTrue(TestGpu.emulatorLibrary() != null, "no host kernel emulator in this build (needs g++)");
-        java.util.List<String> emulated = new EmulatedGpuRuntime(TestGpu.emulatorLibrary(), false).kernels().stream()
-                .filter(k -> !k.startsWith("selftest_")).toList();
+        java.util.List<String> emulated;
+        try (EmulatedGpuRuntime emulator = new EmulatedGpuRuntime(TestGpu.emulatorLibrary(), false)) {
+            emulated = emulator.kernels().stream().filter(k -> !k.startsWith("selftest_")).toList();
+        }
         assertEquals(new java.util.TreeSet<>(CudaKernels.NAMES), new java.util.TreeSet<>(emulated),
                 "kernels/host/emulator.cpp's table against CudaKernels.NAMES");
     }

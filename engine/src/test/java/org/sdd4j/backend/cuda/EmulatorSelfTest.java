@@ -29,6 +29,9 @@ class EmulatorSelfTest {
     @AfterEach
     void close() {
         arena.close();
+        if (gpu != null) {
+            gpu.close(); // also fails when a test left a block unfreed
+        }
     }
 
     private long floats(int n) {
@@ -65,21 +68,20 @@ class EmulatorSelfTest {
 
     @Test
     void threadsAtDifferentSyncthreadsCallsAreReported() {
-        long out = floats(64);
-        IllegalStateException e = assertThrows(IllegalStateException.class,
-                () -> launch("selftest_divergent_barrier", 1, 64, new CudaKernels.Ptr(out)));
-        assertTrue(e.getMessage().contains("selftest_divergent_barrier") && e.getMessage().contains("divergent barrier"),
-                e.getMessage());
-        gpu.free(out);
+        assertReported("selftest_divergent_barrier", 64, "divergent barrier");
     }
 
     @Test
     void aShuffleInADivergedWarpIsReported() {
-        long out = floats(32);
+        assertReported("selftest_diverged_shuffle", 32, "diverged");
+    }
+
+    /** Launching {@code kernel} (one float output per thread) fails with a message naming it and {@code problem}. */
+    private void assertReported(String kernel, int block, String problem) {
+        long out = floats(block);
         IllegalStateException e = assertThrows(IllegalStateException.class,
-                () -> launch("selftest_diverged_shuffle", 1, 32, new CudaKernels.Ptr(out)));
-        assertTrue(e.getMessage().contains("selftest_diverged_shuffle") && e.getMessage().contains("diverged"),
-                e.getMessage());
+                () -> launch(kernel, 1, block, new CudaKernels.Ptr(out)));
+        assertTrue(e.getMessage().contains(kernel) && e.getMessage().contains(problem), e.getMessage());
         gpu.free(out);
     }
 
