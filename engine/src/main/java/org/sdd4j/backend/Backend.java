@@ -229,6 +229,63 @@ public interface Backend extends AutoCloseable {
         HostGlue.attentivePool(x, w, dim, out, p);
     }
 
+    // ---- gradients of the glue ----
+    //
+    // Host loops by default (HostGlue), GPU kernels in the CUDA backend; every target accumulates and may be null.
+
+    /**
+     * Gradient of {@link #reduce}: a mean spreads {@code dy / len} over its window; a maximum routes {@code dy} to
+     * the first maximal element, as torch does (times its sign for {@link Reduction#MAX_ABS}).
+     */
+    default void reduceBackward(Reduction kind, Tensor x, Tensor dy, long outer, int len, long inner, Tensor dx) {
+        HostGlue.reduceBackward(kind, x, dy, outer, len, inner, dx);
+    }
+
+    /** Gradients of {@link #mul}: {@code da += dy * b}, {@code db += sum over mid of dy * a}. */
+    default void mulBackward(Tensor a, Tensor b, Tensor dy, long mid, long inner, Tensor da, Tensor db) {
+        HostGlue.mulBackward(a, b, dy, mid, inner, da, db);
+    }
+
+    /** {@code dst[j] += sum of src[i] over i % dst.numel() == j}: the gradient of a broadcast operand. */
+    default void sumBroadcast(Tensor src, Tensor dst) {
+        HostGlue.sumBroadcast(src, dst);
+    }
+
+    /** Gradients of {@link #maximum}: to the larger operand, split in half on a tie, as torch does. */
+    default void maximumBackward(Tensor a, Tensor b, Tensor dy, Tensor da, Tensor db) {
+        HostGlue.maximumBackward(a, b, dy, da, db);
+    }
+
+    /** Gradients of {@link #batchNorm} (fixed statistics: {@code y = x * s + t} per channel). */
+    default void batchNormEvalBackward(Tensor x, Tensor mean, Tensor var, Tensor weight, float eps, Tensor dy,
+                                       Tensor dx, Tensor dWeight, Tensor dBias) {
+        HostGlue.batchNormEvalBackward(x, mean, var, weight, eps, dy, dx, dWeight, dBias);
+    }
+
+    /** Gradient of {@link #pairwiseProduct}: {@code dx_i += sum_j (dy_ij + dy_ji) x_j}. */
+    default void pairwiseProductBackward(Tensor x, Tensor dy, Tensor dx) {
+        HostGlue.pairwiseProductBackward(x, dy, dx);
+    }
+
+    /** Gradients of {@link #pairScores}; {@code dWeights[i]} (null: not wanted) collects weight i's. */
+    default void pairScoresBackward(Tensor h, Tensor[] weights, int[] weightOfPair, float temperature, Tensor ds,
+                                    Tensor dh, Tensor[] dWeights) {
+        HostGlue.pairScoresBackward(h, weights, weightOfPair, temperature, ds, dh, dWeights);
+    }
+
+    /** Gradients of {@link #gatherScaled} into the gathered nodes and their scores. */
+    default void gatherScaledBackward(Tensor h, Tensor s, int[][] idx, Tensor dy, Tensor dh, Tensor ds) {
+        HostGlue.gatherScaledBackward(h, s, idx, dy, dh, ds);
+    }
+
+    /**
+     * Gradients of {@link #attentivePool} from its softmax weights {@code p} and output: {@code dx += dy p},
+     * {@code dw += dy p (x - out)}.
+     */
+    default void attentivePoolBackward(Tensor x, Tensor p, Tensor out, int dim, Tensor dy, Tensor dx, Tensor dw) {
+        HostGlue.attentivePoolBackward(x, p, out, dim, dy, dx, dw);
+    }
+
     @Override
     default void close() {
     }

@@ -211,4 +211,198 @@ final class HostGlue {
             }
         }
     }
+
+    // ---- gradients ----
+
+    static void reduceBackward(Reduction kind, Tensor x, Tensor dy, long outer, int len, long inner, Tensor dx) {
+        for (long o = 0; o < outer; o++) {
+            for (long q = 0; q < inner; q++) {
+                long base = o * len * inner + q;
+                float gy = dy.getFloat(o * inner + q);
+                if (kind == Reduction.MEAN) {
+                    for (int t = 0; t < len; t++) {
+                        dx.setFloat(base + t * inner, dx.getFloat(base + t * inner) + gy / len);
+                    }
+                    continue;
+                }
+                int best = 0;
+                float bv = Float.NEGATIVE_INFINITY;
+                for (int t = 0; t < len; t++) {
+                    float v = x.getFloat(base + t * inner);
+                    v = kind == Reduction.MAX_ABS ? Math.abs(v) : v;
+                    if (v > bv) {
+                        bv = v;
+                        best = t;
+                    }
+                }
+                float v = x.getFloat(base + best * inner);
+                float sign = kind == Reduction.MAX_ABS ? Math.signum(v) : 1f;
+                dx.setFloat(base + best * inner, dx.getFloat(base + best * inner) + gy * sign);
+            }
+        }
+    }
+
+    static void mulBackward(Tensor a, Tensor b, Tensor dy, long mid, long inner, Tensor da, Tensor db) {
+        long block = mid * inner;
+        // b's gradient sums over mid: accumulate in double, write once.
+        double[] acc = db == null ? null : new double[Math.toIntExact(b.numel())];
+        for (long i = 0, n = a.numel(); i < n; i++) {
+            int j = (int) (i / block * inner + i % inner);
+            float g = dy.getFloat(i);
+            if (da != null) {
+                da.setFloat(i, da.getFloat(i) + g * b.getFloat(j));
+            }
+            if (acc != null) {
+                acc[j] += (double) g * a.getFloat(i);
+            }
+        }
+        for (int j = 0; acc != null && j < acc.length; j++) {
+            db.setFloat(j, (float) (db.getFloat(j) + acc[j]));
+        }
+    }
+
+    static void sumBroadcast(Tensor src, Tensor dst) {
+        long m = dst.numel();
+        for (long i = 0, n = src.numel(); i < n; i++) {
+            dst.setFloat(i % m, dst.getFloat(i % m) + src.getFloat(i));
+        }
+    }
+
+    static void maximumBackward(Tensor a, Tensor b, Tensor dy, Tensor da, Tensor db) {
+        for (long i = 0, n = a.numel(); i < n; i++) {
+            float av = a.getFloat(i), bv = b.getFloat(i), d = dy.getFloat(i);
+            float toA = av > bv ? d : av == bv ? d / 2 : 0f;
+            if (da != null) {
+                da.setFloat(i, da.getFloat(i) + toA);
+            }
+            if (db != null) {
+                db.setFloat(i, db.getFloat(i) + (d - toA));
+            }
+        }
+    }
+
+    static void batchNormEvalBackward(Tensor x, Tensor mean, Tensor var, Tensor weight, float eps, Tensor dy,
+                                      Tensor dx, Tensor dw, Tensor db) {
+        int batch = x.dim(0), c = x.dim(1);
+        long len = x.numel() / ((long) batch * c);
+        for (int ch = 0; ch < c; ch++) {
+            double inv = 1.0 / Math.sqrt((double) var.getFloat(ch) + eps);
+            double sw = 0, sb = 0;
+            for (int b = 0; b < batch; b++) {
+                long o = ((long) b * c + ch) * len;
+                for (long t = 0; t < len; t++) {
+                    float d = dy.getFloat(o + t);
+                    if (dx != null) {
+                        dx.setFloat(o + t, dx.getFloat(o + t) + (float) (d * inv * weight.getFloat(ch)));
+                    }
+                    sw += d * (x.getFloat(o + t) - mean.getFloat(ch)) * inv;
+                    sb += d;
+                }
+            }
+            if (dw != null) {
+                dw.setFloat(ch, dw.getFloat(ch) + (float) sw);
+            }
+            if (db != null) {
+                db.setFloat(ch, db.getFloat(ch) + (float) sb);
+            }
+        }
+    }
+
+    static void pairwiseProductBackward(Tensor x, Tensor dy, Tensor dx) {
+        // d/dx_i of sum_j dy_ij (x_i x_j) + sum_j dy_ji (x_j x_i) = sum_j (dy_ij + dy_ji) x_j
+        int b = x.dim(0), n = x.dim(1), d = x.dim(2);
+        for (int q = 0; q < b; q++) {
+            for (int i = 0; i < n; i++) {
+                long xi = ((long) q * n + i) * d;
+                for (int j = 0; j < n; j++) {
+                    long xj = ((long) q * n + j) * d;
+                    long ij = (((long) q * n + i) * n + j) * d, ji = (((long) q * n + j) * n + i) * d;
+                    for (int k = 0; k < d; k++) {
+                        float gsum = dy.getFloat(ij + k) + dy.getFloat(ji + k);
+                        dx.setFloat(xi + k, dx.getFloat(xi + k) + gsum * x.getFloat(xj + k));
+                    }
+                }
+            }
+        }
+    }
+
+    static void pairScoresBackward(Tensor h, Tensor[] weights, int[] weightOfPair, float temperature, Tensor ds,
+                                   Tensor dh, Tensor[] dWeights) {
+        int b = h.dim(0), n = h.dim(1), dout = h.dim(3);
+        // Attention-vector gradients sum over every pair: accumulate them in double, write once.
+        double[][] acc = new double[weights.length][];
+        for (int i = 0; i < weights.length; i++) {
+            acc[i] = dWeights[i] == null ? null : new double[dout];
+        }
+        for (int q = 0; q < b; q++) {
+            for (int i = 0; i < n; i++) {
+                for (int j = 0; j < n; j++) {
+                    Tensor w = weights[weightOfPair[i * n + j]];
+                    double[] dw = acc[weightOfPair[i * n + j]];
+                    float g = ds.getFloat(((long) q * n + i) * n + j) / temperature;
+                    long ho = (((long) q * n + i) * n + j) * dout;
+                    for (int k = 0; k < dout; k++) {
+                        if (dh != null) {
+                            dh.setFloat(ho + k, dh.getFloat(ho + k) + g * w.getFloat(k));
+                        }
+                        if (dw != null) {
+                            dw[k] += (double) g * h.getFloat(ho + k);
+                        }
+                    }
+                }
+            }
+        }
+        for (int i = 0; i < weights.length; i++) {
+            for (int k = 0; acc[i] != null && k < dout; k++) {
+                dWeights[i].setFloat(k, (float) (dWeights[i].getFloat(k) + acc[i][k]));
+            }
+        }
+    }
+
+    static void gatherScaledBackward(Tensor h, Tensor s, int[][] idx, Tensor dy, Tensor dh, Tensor ds) {
+        int b = h.dim(0), n = h.dim(1), d = h.dim(2), keep = idx[0].length;
+        for (int q = 0; q < b; q++) {
+            for (int r = 0; r < keep; r++) {
+                int node = idx[q][r];
+                long so = (long) q * n + node;
+                float sv = s.getFloat(so);
+                double acc = 0;
+                for (int k = 0; k < d; k++) {
+                    float g = dy.getFloat(((long) q * keep + r) * d + k);
+                    long ho = ((long) q * n + node) * d + k;
+                    if (dh != null) {
+                        dh.setFloat(ho, dh.getFloat(ho) + g * sv);
+                    }
+                    acc += g * h.getFloat(ho);
+                }
+                if (ds != null) {
+                    ds.setFloat(so, (float) (ds.getFloat(so) + acc));
+                }
+            }
+        }
+    }
+
+    static void attentivePoolBackward(Tensor x, Tensor p, Tensor out, int dim, Tensor dy, Tensor dx, Tensor dw) {
+        // y = sum_i x_i p_i with p = softmax(w): dx_i = dy p_i, dw_i = dy p_i (x_i - y).
+        int b = x.dim(0), c = x.dim(1), f = x.dim(2), t = x.dim(3);
+        int len = dim == 3 ? t : f, other = dim == 3 ? f : t;
+        long step = dim == 3 ? 1 : t, otherStep = dim == 3 ? t : 1;
+        for (long plane = 0; plane < (long) b * c; plane++) {
+            long base = plane * f * t;
+            for (int o = 0; o < other; o++) {
+                long at = base + o * otherStep;
+                float g = dy.getFloat(plane * other + o), y = out.getFloat(plane * other + o);
+                for (int i = 0; i < len; i++) {
+                    long k = at + i * step;
+                    float pi = p.getFloat(k);
+                    if (dx != null) {
+                        dx.setFloat(k, dx.getFloat(k) + g * pi);
+                    }
+                    if (dw != null) {
+                        dw.setFloat(k, dw.getFloat(k) + g * pi * (x.getFloat(k) - y));
+                    }
+                }
+            }
+        }
+    }
 }

@@ -415,38 +415,10 @@ public final class Ops implements AutoCloseable {
         requireShape(mean, "batch-norm running_mean", x.dim(1));
         Tensor out = empty(x.shape());
         backend.batchNorm(x, mean, var, weight, bias, eps, out);
-        // Fixed statistics: y = x * s + t per channel, so dx = dy * s; dweight, dbias by the same rule.
-        record(out, saved(x, mean, var, weight), dy -> batchNormEvalBackward(x, mean, var, weight, bias, eps, dy), x,
+        record(out, saved(x, mean, var, weight),
+                dy -> backend.batchNormEvalBackward(x, mean, var, weight, eps, dy, g(x), g(weight), g(bias)), x,
                 weight, bias);
         return out;
-    }
-
-    private void batchNormEvalBackward(Tensor x, Tensor mean, Tensor var, Tensor weight, Tensor bias, float eps,
-                                       Tensor dy) {
-        int batch = x.dim(0), c = x.dim(1);
-        long len = x.numel() / ((long) batch * c);
-        Tensor dx = g(x), dw = g(weight), db = g(bias);
-        for (int ch = 0; ch < c; ch++) {
-            double inv = 1.0 / Math.sqrt((double) var.getFloat(ch) + eps);
-            double sw = 0, sb = 0;
-            for (int b = 0; b < batch; b++) {
-                long o = ((long) b * c + ch) * len;
-                for (long t = 0; t < len; t++) {
-                    float d = dy.getFloat(o + t);
-                    if (dx != null) {
-                        dx.setFloat(o + t, dx.getFloat(o + t) + (float) (d * inv * weight.getFloat(ch)));
-                    }
-                    sw += d * (x.getFloat(o + t) - mean.getFloat(ch)) * inv;
-                    sb += d;
-                }
-            }
-            if (dw != null) {
-                dw.setFloat(ch, dw.getFloat(ch) + (float) sw);
-            }
-            if (db != null) {
-                db.setFloat(ch, db.getFloat(ch) + (float) sb);
-            }
-        }
     }
 
     public Tensor softmax(Tensor x) {
@@ -575,15 +547,7 @@ public final class Ops implements AutoCloseable {
         requireShape(b, "maximum operand", a.shape());
         Tensor out = empty(a.shape());
         backend.maximum(a, b, out);
-        record(out, saved(a, b), dy -> {
-            Tensor da = g(a), db = g(b);
-            for (long i = 0, n = a.numel(); i < n; i++) {
-                float av = a.getFloat(i), bv = b.getFloat(i), d = dy.getFloat(i);
-                float toA = av > bv ? d : av == bv ? d / 2 : 0f;
-                addAt(da, i, toA);
-                addAt(db, i, d - toA);
-            }
-        }, a, b);
+        record(out, saved(a, b), dy -> backend.maximumBackward(a, b, dy, g(a), g(b)), a, b);
         return out;
     }
 
@@ -593,14 +557,7 @@ public final class Ops implements AutoCloseable {
         Tensor out = empty(a.shape());
         long m = b.numel();
         backend.mul(a, b, a.numel() / m, m, out);
-        record(out, saved(a, b), dy -> {
-            Tensor da = g(a), db = g(b);
-            for (long i = 0, n = a.numel(); i < n; i++) {
-                float d = dy.getFloat(i);
-                addAt(da, i, d * b.getFloat(i % m));
-                addAt(db, i % m, d * a.getFloat(i));
-            }
-        }, a, b);
+        record(out, saved(a, b), dy -> backend.mulBackward(a, b, dy, a.numel() / m, m, g(a), g(b)), a, b);
         return out;
     }
 
@@ -762,35 +719,8 @@ public final class Ops implements AutoCloseable {
         Tensor out = empty(os);
         backend.reduce(kind, x, outer, len, inner, out);
         final long outerF = outer, innerF = inner;
-        record(out, kind == Reduction.MEAN ? NOTHING : saved(x), dy -> {
-            Tensor dx = g(x);
-            for (long o = 0; o < outerF; o++) {
-                for (long q = 0; q < innerF; q++) {
-                    long base = o * len * innerF + q;
-                    float gy = dy.getFloat(o * innerF + q);
-                    if (kind == Reduction.MEAN) {
-                        for (int t = 0; t < len; t++) {
-                            dx.setFloat(base + t * innerF, dx.getFloat(base + t * innerF) + gy / len);
-                        }
-                    } else {
-                        // torch routes a max's gradient to one maximal element: the first one.
-                        int best = 0;
-                        float bv = Float.NEGATIVE_INFINITY;
-                        for (int t = 0; t < len; t++) {
-                            float v = x.getFloat(base + t * innerF);
-                            v = kind == Reduction.MAX_ABS ? Math.abs(v) : v;
-                            if (v > bv) {
-                                bv = v;
-                                best = t;
-                            }
-                        }
-                        float v = x.getFloat(base + best * innerF);
-                        float sign = kind == Reduction.MAX_ABS ? Math.signum(v) : 1f;
-                        dx.setFloat(base + best * innerF, dx.getFloat(base + best * innerF) + gy * sign);
-                    }
-                }
-            }
-        }, x);
+        record(out, kind == Reduction.MEAN ? NOTHING : saved(x),
+                dy -> backend.reduceBackward(kind, x, dy, outerF, len, innerF, g(x)), x);
         return out;
     }
 
@@ -802,19 +732,9 @@ public final class Ops implements AutoCloseable {
     }
 
     /** {@code dst += src} summed over the leading dimensions {@code dst} was broadcast across. */
-    private static void accumulateBroadcast(Tensor dst, Tensor src) {
-        if (dst == null) {
-            return;
-        }
-        long m = dst.numel();
-        for (long i = 0, n = src.numel(); i < n; i++) {
-            dst.setFloat(i % m, dst.getFloat(i % m) + src.getFloat(i));
-        }
-    }
-
-    private static void addAt(Tensor t, long i, float v) {
-        if (t != null) {
-            t.setFloat(i, t.getFloat(i) + v);
+    private void accumulateBroadcast(Tensor dst, Tensor src) {
+        if (dst != null) {
+            backend.sumBroadcast(src, dst);
         }
     }
 

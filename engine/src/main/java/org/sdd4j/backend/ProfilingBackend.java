@@ -271,6 +271,55 @@ public final class ProfilingBackend implements Backend {
     }
 
     @Override
+    public void reduceBackward(Reduction kind, Tensor x, Tensor dy, long outer, int len, long inner, Tensor dx) {
+        timed("reduceBackward", () -> this.inner.reduceBackward(kind, x, dy, outer, len, inner, dx));
+    }
+
+    @Override
+    public void mulBackward(Tensor a, Tensor b, Tensor dy, long mid, long inner, Tensor da, Tensor db) {
+        timed("mulBackward", () -> this.inner.mulBackward(a, b, dy, mid, inner, da, db));
+    }
+
+    @Override
+    public void sumBroadcast(Tensor src, Tensor dst) {
+        timed("sumBroadcast", () -> inner.sumBroadcast(src, dst));
+    }
+
+    @Override
+    public void maximumBackward(Tensor a, Tensor b, Tensor dy, Tensor da, Tensor db) {
+        timed("maximumBackward", () -> inner.maximumBackward(a, b, dy, da, db));
+    }
+
+    @Override
+    public void batchNormEvalBackward(Tensor x, Tensor mean, Tensor var, Tensor weight, float eps, Tensor dy,
+                                      Tensor dx, Tensor dWeight, Tensor dBias) {
+        timed("batchNormEvalBackward", () -> inner.batchNormEvalBackward(x, mean, var, weight, eps, dy, dx, dWeight,
+                dBias));
+    }
+
+    @Override
+    public void pairwiseProductBackward(Tensor x, Tensor dy, Tensor dx) {
+        timed("pairwiseProductBackward", () -> inner.pairwiseProductBackward(x, dy, dx));
+    }
+
+    @Override
+    public void pairScoresBackward(Tensor h, Tensor[] weights, int[] weightOfPair, float temperature, Tensor ds,
+                                   Tensor dh, Tensor[] dWeights) {
+        timed("pairScoresBackward", () -> inner.pairScoresBackward(h, weights, weightOfPair, temperature, ds, dh,
+                dWeights));
+    }
+
+    @Override
+    public void gatherScaledBackward(Tensor h, Tensor s, int[][] idx, Tensor dy, Tensor dh, Tensor ds) {
+        timed("gatherScaledBackward", () -> inner.gatherScaledBackward(h, s, idx, dy, dh, ds));
+    }
+
+    @Override
+    public void attentivePoolBackward(Tensor x, Tensor p, Tensor out, int dim, Tensor dy, Tensor dx, Tensor dw) {
+        timed("attentivePoolBackward", () -> inner.attentivePoolBackward(x, p, out, dim, dy, dx, dw));
+    }
+
+    @Override
     public void close() {
         out.print(report());
         out.flush();

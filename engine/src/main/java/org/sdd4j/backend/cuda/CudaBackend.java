@@ -625,6 +625,7 @@ public final class CudaBackend implements Backend {
     }
 
     /** Gradients of {@link #batchNorm} (fixed statistics): {@code dx += dy * w / sqrt(var + eps)}. */
+    @Override
     public void batchNormEvalBackward(Tensor x, Tensor mean, Tensor var, Tensor weight, float eps, Tensor dy,
                                       Tensor dx, Tensor dWeight, Tensor dBias) {
         int b = x.dim(0), c = x.dim(1);
@@ -729,6 +730,7 @@ public final class CudaBackend implements Backend {
                 inner);
     }
 
+    @Override
     public void reduceBackward(Reduction kind, Tensor x, Tensor dy, long outer, int len, long inner, Tensor dx) {
         launch("reduce_backward", elementwiseGrid(outer * inner), BLOCK, kind.ordinal(), p(x), p(dy), p(dx),
                 outer, len, inner);
@@ -741,6 +743,7 @@ public final class CudaBackend implements Backend {
     }
 
     /** Gradients of {@link #mul}: {@code da += dy * b}, {@code db += sum_mid dy * a}. */
+    @Override
     public void mulBackward(Tensor a, Tensor b, Tensor dy, long mid, long inner, Tensor da, Tensor db) {
         long n = a.numel();
         if (da != null) {
@@ -754,6 +757,7 @@ public final class CudaBackend implements Backend {
     }
 
     /** {@code dst[j] += sum over i with i % dst.numel() == j of src[i]}: a broadcast operand's gradient. */
+    @Override
     public void sumBroadcast(Tensor src, Tensor dst) {
         long m = dst.numel();
         launch("broadcast_reduce", elementwiseGrid(m), BLOCK, Ptr.NULL, p(src), p(dst), 1L, src.numel() / m, m);
@@ -771,6 +775,7 @@ public final class CudaBackend implements Backend {
         launch("maximum_forward", elementwiseGrid(a.numel()), BLOCK, p(a), p(b), p(out), a.numel());
     }
 
+    @Override
     public void maximumBackward(Tensor a, Tensor b, Tensor dy, Tensor da, Tensor db) {
         launch("maximum_backward", elementwiseGrid(a.numel()), BLOCK, p(a), p(b), p(dy), p(da), p(db),
                 a.numel());
@@ -785,6 +790,7 @@ public final class CudaBackend implements Backend {
                 x.dim(2));
     }
 
+    @Override
     public void pairwiseProductBackward(Tensor x, Tensor dy, Tensor dx) {
         launch("pairwise_product_backward", elementwiseGrid(x.numel()), BLOCK, p(x), p(dy), p(dx), x.dim(0),
                 x.dim(1), x.dim(2));
@@ -817,6 +823,7 @@ public final class CudaBackend implements Backend {
     }
 
     /** Gradients of {@link #pairScores}; {@code dWeights[i]} (null: not wanted) collects weight i's. */
+    @Override
     public void pairScoresBackward(Tensor h, Tensor[] weights, int[] weightOfPair, float temperature, Tensor ds,
                                    Tensor dh, Tensor[] dWeights) {
         int b = h.dim(0), n = h.dim(1), dout = h.dim(3);
@@ -850,6 +857,7 @@ public final class CudaBackend implements Backend {
         memory.give(index);
     }
 
+    @Override
     public void gatherScaledBackward(Tensor h, Tensor s, int[][] idx, Tensor dy, Tensor dh, Tensor ds) {
         DeviceBuffer index = upload(flatten(idx));
         launch("gather_scaled_backward", elementwiseGrid((long) h.dim(0) * idx[0].length), BLOCK, p(h), p(s),
@@ -880,6 +888,7 @@ public final class CudaBackend implements Backend {
                 planes, len, other, step, otherStep, (long) f * t);
     }
 
+    @Override
     public void attentivePoolBackward(Tensor x, Tensor p, Tensor out, int dim, Tensor dy, Tensor dx, Tensor dw) {
         int b = x.dim(0), c = x.dim(1), f = x.dim(2), t = x.dim(3);
         int len = dim == 3 ? t : f, other = dim == 3 ? f : t;

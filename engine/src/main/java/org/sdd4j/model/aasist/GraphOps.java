@@ -34,67 +34,25 @@ final class GraphOps {
         int b = x.dim(0), n = x.dim(1), d = x.dim(2);
         Tensor y = ops.empty(b, n, n, d);
         ops.backend().pairwiseProduct(x, y);
-        ops.record(y, Ops.saved(x), dy -> {
-            // d/dx_i of sum_j dy_ij (x_i x_j) + sum_j dy_ji (x_j x_i) = sum_j (dy_ij + dy_ji) x_j
-            Tensor dx = ops.tape().grad(x);
-            for (int q = 0; q < b; q++) {
-                for (int i = 0; i < n; i++) {
-                    long xi = ((long) q * n + i) * d;
-                    for (int j = 0; j < n; j++) {
-                        long xj = ((long) q * n + j) * d;
-                        long ij = (((long) q * n + i) * n + j) * d, ji = (((long) q * n + j) * n + i) * d;
-                        for (int k = 0; k < d; k++) {
-                            float gsum = dy.getFloat(ij + k) + dy.getFloat(ji + k);
-                            dx.setFloat(xi + k, dx.getFloat(xi + k) + gsum * x.getFloat(xj + k));
-                        }
-                    }
-                }
-            }
-        }, x);
+        ops.record(y, Ops.saved(x), dy -> ops.backend().pairwiseProductBackward(x, dy, ops.tape().grad(x)), x);
         return y;
     }
 
     /** {@code s[b, i, j] = (h[b, i, j, :] . w(i, j)) / temperature}; {@code weights} lists every w used. */
     static Tensor pairScores(Ops ops, Tensor h, PairWeight weight, Tensor[] weights, float temperature) {
-        int b = h.dim(0), n = h.dim(1), dout = h.dim(3);
-        Tensor s = ops.empty(b, n, n);
-        ops.backend().pairScores(h, weights, weightIndex(weight, weights, n), temperature, s);
+        int n = h.dim(1);
+        Tensor s = ops.empty(h.dim(0), n, n);
+        int[] weightOfPair = weightIndex(weight, weights, n);
+        ops.backend().pairScores(h, weights, weightOfPair, temperature, s);
         Tensor[] inputs = new Tensor[weights.length + 1];
         inputs[0] = h;
         System.arraycopy(weights, 0, inputs, 1, weights.length);
         ops.record(s, inputs, ds -> {
-            // Attention-vector gradients sum over every pair: accumulate them in double, write once.
-            Tensor dh = ops.tape().grad(h);
-            java.util.Map<Tensor, double[]> dws = new java.util.IdentityHashMap<>();
-            for (Tensor w : weights) {
-                if (ops.tape().grad(w) != null) {
-                    dws.put(w, new double[dout]);
-                }
+            Tensor[] dWeights = new Tensor[weights.length];
+            for (int i = 0; i < weights.length; i++) {
+                dWeights[i] = ops.tape().grad(weights[i]);
             }
-            for (int q = 0; q < b; q++) {
-                for (int i = 0; i < n; i++) {
-                    for (int j = 0; j < n; j++) {
-                        Tensor w = weight.of(i, j);
-                        double[] dw = dws.get(w);
-                        float g = ds.getFloat(((long) q * n + i) * n + j) / temperature;
-                        long ho = (((long) q * n + i) * n + j) * dout;
-                        for (int k = 0; k < dout; k++) {
-                            if (dh != null) {
-                                dh.setFloat(ho + k, dh.getFloat(ho + k) + g * w.getFloat(k));
-                            }
-                            if (dw != null) {
-                                dw[k] += (double) g * h.getFloat(ho + k);
-                            }
-                        }
-                    }
-                }
-            }
-            dws.forEach((w, acc) -> {
-                Tensor dw = ops.tape().grad(w);
-                for (int k = 0; k < dout; k++) {
-                    dw.setFloat(k, (float) (dw.getFloat(k) + acc[k]));
-                }
-            });
+            ops.backend().pairScoresBackward(h, weights, weightOfPair, temperature, ds, ops.tape().grad(h), dWeights);
         }, inputs);
         return s;
     }
@@ -123,25 +81,8 @@ final class GraphOps {
         int b = x.dim(0), n = x.dim(1), d = x.dim(2);
         Tensor y = ops.empty(b, n, d);
         ops.backend().mul(x, m, n, d, y);
-        ops.record(y, Ops.saved(x, m), dy -> {
-            Tensor dx = ops.tape().grad(x), dm = ops.tape().grad(m);
-            double[] acc = new double[b * d];
-            for (int q = 0; q < b; q++) {
-                for (int i = 0; i < n; i++) {
-                    for (int k = 0; k < d; k++) {
-                        long at = ((long) q * n + i) * d + k, mk = (long) q * d + k;
-                        float g = dy.getFloat(at);
-                        if (dx != null) {
-                            dx.setFloat(at, dx.getFloat(at) + g * m.getFloat(mk));
-                        }
-                        acc[(int) mk] += (double) g * x.getFloat(at);
-                    }
-                }
-            }
-            for (int i = 0; dm != null && i < acc.length; i++) {
-                dm.setFloat(i, (float) (dm.getFloat(i) + acc[i]));
-            }
-        }, x, m);
+        ops.record(y, Ops.saved(x, m),
+                dy -> ops.backend().mulBackward(x, m, dy, n, d, ops.tape().grad(x), ops.tape().grad(m)), x, m);
         return y;
     }
 
@@ -153,28 +94,8 @@ final class GraphOps {
         int b = h.dim(0), n = h.dim(1), d = h.dim(2), keep = idx[0].length;
         Tensor y = ops.empty(b, keep, d);
         ops.backend().gatherScaled(h, s, idx, y);
-        ops.record(y, Ops.saved(h, s), dy -> {
-            Tensor dh = ops.tape().grad(h), ds = ops.tape().grad(s);
-            for (int q = 0; q < b; q++) {
-                for (int r = 0; r < keep; r++) {
-                    int node = idx[q][r];
-                    long so = (long) q * n + node;
-                    float sv = s.getFloat(so);
-                    double acc = 0;
-                    for (int k = 0; k < d; k++) {
-                        float g = dy.getFloat(((long) q * keep + r) * d + k);
-                        long ho = ((long) q * n + node) * d + k;
-                        if (dh != null) {
-                            dh.setFloat(ho, dh.getFloat(ho) + g * sv);
-                        }
-                        acc += g * h.getFloat(ho);
-                    }
-                    if (ds != null) {
-                        ds.setFloat(so, (float) (ds.getFloat(so) + acc));
-                    }
-                }
-            }
-        }, h, s);
+        ops.record(y, Ops.saved(h, s),
+                dy -> ops.backend().gatherScaledBackward(h, s, idx, dy, ops.tape().grad(h), ops.tape().grad(s)), h, s);
         return y;
     }
 }
