@@ -36,3 +36,17 @@ __device__ __forceinline__ float block_max(float v) {
     __syncthreads();
     return warp_max(lane < warps ? scratch[lane] : -INFINITY);
 }
+
+// Sum over the block in double, returned to every thread: a shared-memory tree, for the few sums the host
+// takes in double (weight normalisation). blockDim.x must be a power of two, at most 1024.
+__device__ __forceinline__ double block_sum_double(double v) {
+    __shared__ double scratch[1024];
+    __syncthreads();
+    scratch[threadIdx.x] = v;
+    __syncthreads();
+    for (unsigned s = blockDim.x / 2; s > 0; s >>= 1) {
+        if (threadIdx.x < s) scratch[threadIdx.x] += scratch[threadIdx.x + s];
+        __syncthreads();
+    }
+    return scratch[0];
+}

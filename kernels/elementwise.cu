@@ -75,3 +75,15 @@ extern "C" __global__ void maximum_backward(const float* __restrict__ a, const f
         if (db != nullptr) db[i] += d - toA;
     }
 }
+
+// Inverted dropout with a mask drawn on the host, one byte per element: out = x * (mask[i] ? keep : 0).
+extern "C" __global__ void dropout_forward(const float* __restrict__ x, const unsigned char* __restrict__ mask,
+                                           float keep, float* out, long long n) {
+    GRID_STRIDE(i, n) out[i] = x[i] * (mask[i] ? keep : 0.0f);
+}
+
+// dx += dy * (mask[i] ? keep : 0).
+extern "C" __global__ void dropout_backward(const unsigned char* __restrict__ mask, float keep,
+                                            const float* __restrict__ dy, float* dx, long long n) {
+    GRID_STRIDE(i, n) dx[i] += dy[i] * (mask[i] ? keep : 0.0f);
+}

@@ -11,3 +11,4 @@
 #include "layout.cu"
 #include "conv.cu"
 #include "graph.cu"
+#include "weightnorm.cu"

@@ -286,6 +286,38 @@ public interface Backend extends AutoCloseable {
         HostGlue.attentivePoolBackward(x, p, out, dim, dy, dx, dw);
     }
 
+    // ---- training-only operations ----
+
+    /**
+     * Inverted dropout with a drawn mask: {@code out[i] = x[i] * (mask byte i != 0 ? keep : 0)}. {@code mask}
+     * holds one byte per element of {@code x} (a float tensor of {@code ceil(n / 4)} elements, on this
+     * provider's device), drawn on the host so that every provider drops the same elements for one seed.
+     */
+    default void dropout(Tensor x, Tensor mask, float keep, Tensor out) {
+        HostTraining.dropout(x, mask, keep, out);
+    }
+
+    /** Gradient of {@link #dropout}: {@code dx += dy * (mask byte i != 0 ? keep : 0)}. */
+    default void dropoutBackward(Tensor mask, float keep, Tensor dy, Tensor dx) {
+        HostTraining.dropoutBackward(mask, keep, dy, dx);
+    }
+
+    /**
+     * torch's weight normalisation {@code w = g * v / ||v||}, the norm taken over every dimension of {@code v}
+     * but {@code dim} (sums in double); {@code g} has {@code v.dim(dim)} elements.
+     */
+    default void weightNorm(Tensor g, Tensor v, int dim, Tensor w) {
+        HostTraining.weightNorm(g, v, dim, w);
+    }
+
+    /**
+     * Gradients of {@link #weightNorm}: {@code dg_j += sum(dw v) / n_j},
+     * {@code dv += g_j / n_j * (dw - v sum(dw v) / n_j^2)} over norm j's elements.
+     */
+    default void weightNormBackward(Tensor g, Tensor v, int dim, Tensor dw, Tensor dg, Tensor dv) {
+        HostTraining.weightNormBackward(g, v, dim, dw, dg, dv);
+    }
+
     @Override
     default void close() {
     }

@@ -609,22 +609,21 @@ public final class Ops implements AutoCloseable {
         }
         float keep = (float) (1.0 / (1.0 - p));
         long n = x.numel();
-        // The mask is one byte per element (kept or not), a quarter of a float mask; backward rebuilds the
-        // same factor 0 or keep from it, so the gradient is the same product as before.
+        // One byte per element (kept or not), a quarter of a float mask, drawn here on the host so that every
+        // backend drops the same elements for one seed; a GPU backend gets it uploaded.
         Tensor mask = empty((int) ((n + 3) / 4)), out = empty(x.shape());
-        MemorySegment bits = mask.data();
-        for (long i = 0; i < n; i++) {
-            boolean dropped = rng.nextDouble() < p;
-            bits.set(java.lang.foreign.ValueLayout.JAVA_BYTE, i, (byte) (dropped ? 0 : 1));
-            out.setFloat(i, x.getFloat(i) * (dropped ? 0f : keep));
-        }
-        record(out, saved(mask), dy -> {
-            Tensor dx = g(x);
+        try (Arena host = Arena.ofConfined()) {
+            Tensor drawn = mask.device() == org.sdd4j.tensor.Device.CPU ? mask : Tensor.zeros(host, mask.shape());
+            MemorySegment bits = drawn.data();
             for (long i = 0; i < n; i++) {
-                float m = bits.get(java.lang.foreign.ValueLayout.JAVA_BYTE, i) == 0 ? 0f : keep;
-                dx.setFloat(i, dx.getFloat(i) + dy.getFloat(i) * m);
+                bits.set(java.lang.foreign.ValueLayout.JAVA_BYTE, i, (byte) (rng.nextDouble() < p ? 0 : 1));
             }
-        }, x);
+            if (drawn != mask) {
+                backend.copy(drawn, mask);
+            }
+        }
+        backend.dropout(x, mask, keep, out);
+        record(out, saved(mask), dy -> backend.dropoutBackward(mask, keep, dy, g(x)), x);
         return out;
     }
 

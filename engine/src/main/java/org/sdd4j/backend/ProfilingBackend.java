@@ -320,6 +320,26 @@ public final class ProfilingBackend implements Backend {
     }
 
     @Override
+    public void dropout(Tensor x, Tensor mask, float keep, Tensor out) {
+        timed("dropout", () -> inner.dropout(x, mask, keep, out));
+    }
+
+    @Override
+    public void dropoutBackward(Tensor mask, float keep, Tensor dy, Tensor dx) {
+        timed("dropoutBackward", () -> inner.dropoutBackward(mask, keep, dy, dx));
+    }
+
+    @Override
+    public void weightNorm(Tensor g, Tensor v, int dim, Tensor w) {
+        timed("weightNorm", () -> inner.weightNorm(g, v, dim, w));
+    }
+
+    @Override
+    public void weightNormBackward(Tensor g, Tensor v, int dim, Tensor dw, Tensor dg, Tensor dv) {
+        timed("weightNormBackward", () -> inner.weightNormBackward(g, v, dim, dw, dg, dv));
+    }
+
+    @Override
     public void close() {
         out.print(report());
         out.flush();

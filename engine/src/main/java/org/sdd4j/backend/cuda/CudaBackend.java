@@ -898,6 +898,61 @@ public final class CudaBackend implements Backend {
                 p(dx), p(dw), planes, len, other, step, otherStep, (long) f * t);
     }
 
+    // ---- training-only operations (kernels/elementwise.cu, kernels/weightnorm.cu) ----
+
+    @Override
+    public void dropout(Tensor x, Tensor mask, float keep, Tensor out) {
+        launch("dropout_forward", elementwiseGrid(x.numel()), BLOCK, p(x), p(mask), keep, p(out), x.numel());
+    }
+
+    @Override
+    public void dropoutBackward(Tensor mask, float keep, Tensor dy, Tensor dx) {
+        if (dx != null) {
+            launch("dropout_backward", elementwiseGrid(dy.numel()), BLOCK, p(mask), keep, p(dy), p(dx), dy.numel());
+        }
+    }
+
+    /** v as {@code [outer, k, inner]} around {@code dim}. */
+    private record NormView(long outer, int k, long inner) {
+        static NormView of(Tensor v, int dim) {
+            long inner = 1;
+            for (int i = dim + 1; i < v.rank(); i++) {
+                inner *= v.dim(i);
+            }
+            return new NormView(v.numel() / (inner * v.dim(dim)), v.dim(dim), inner);
+        }
+    }
+
+    /** The k norms of {@code v} (doubles), in a block the caller gives back. */
+    private DeviceBuffer weightNorms(Tensor v, NormView view) {
+        DeviceBuffer norms = memory.take(8L * view.k());
+        launch("weightnorm_norms", view.k(), BLOCK, p(v), p(norms), view.outer(), view.k(), view.inner());
+        return norms;
+    }
+
+    @Override
+    public void weightNorm(Tensor g, Tensor v, int dim, Tensor w) {
+        NormView view = NormView.of(v, dim);
+        DeviceBuffer norms = weightNorms(v, view);
+        launch("weightnorm_forward", elementwiseGrid(v.numel()), BLOCK, p(g), p(v), p(norms), p(w), v.numel(),
+                view.k(), view.inner());
+        memory.give(norms);
+    }
+
+    @Override
+    public void weightNormBackward(Tensor g, Tensor v, int dim, Tensor dw, Tensor dg, Tensor dv) {
+        NormView view = NormView.of(v, dim);
+        DeviceBuffer norms = weightNorms(v, view), dot = memory.take(8L * view.k());
+        launch("weightnorm_backward_dot", view.k(), BLOCK, p(dw), p(v), p(norms), p(dot), p(dg), view.outer(),
+                view.k(), view.inner());
+        if (dv != null) {
+            launch("weightnorm_backward_v", elementwiseGrid(v.numel()), BLOCK, p(g), p(v), p(dw), p(norms), p(dot),
+                    p(dv), v.numel(), view.k(), view.inner());
+        }
+        memory.give(norms);
+        memory.give(dot);
+    }
+
     @Override
     public void close() {
         gpu.synchronize();

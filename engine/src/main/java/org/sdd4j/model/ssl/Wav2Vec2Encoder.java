@@ -28,8 +28,12 @@ public final class Wav2Vec2Encoder {
     private final Tensor posWeight;
     private final Tensor[] posFactors;
     private final java.lang.foreign.Arena weightArena;
-    /** The weight-normalised positional kernel for inference, one buffer recomputed after any training pass. */
+    /**
+     * The weight-normalised positional kernel for inference, on the device of the backend that computed it
+     * ({@link #posWeightBackend}), recomputed after any training pass or for another backend.
+     */
     private Tensor posWeightBuffer;
+    private org.sdd4j.backend.Backend posWeightBackend;
     private volatile boolean posWeightValid;
     private final Tensor posBias;
     private final Tensor encoderNormWeight;
@@ -236,14 +240,15 @@ public final class Wav2Vec2Encoder {
                 posWeightValid = false;
                 weight = WeightNorm.apply(ops, posFactors[0], posFactors[1], 2);
             } else {
-                if (!posWeightValid) {
+                org.sdd4j.backend.Backend backend = ops.backend();
+                if (!posWeightValid || posWeightBackend != backend) {
                     synchronized (this) {
-                        if (!posWeightValid) {
-                            if (posWeightBuffer == null) {
-                                posWeightBuffer = Tensor.zeros(weightArena, org.sdd4j.tensor.DType.F32,
-                                        posFactors[1].shape());
+                        if (!posWeightValid || posWeightBackend != backend) {
+                            if (posWeightBuffer == null || posWeightBackend != backend) {
+                                posWeightBuffer = backend.allocate(weightArena, false, posFactors[1].shape());
                             }
-                            WeightNorm.compute(posFactors[0], posFactors[1], 2, posWeightBuffer);
+                            WeightNorm.compute(backend, posFactors[0], posFactors[1], 2, posWeightBuffer);
+                            posWeightBackend = backend;
                             posWeightValid = true;
                         }
                     }

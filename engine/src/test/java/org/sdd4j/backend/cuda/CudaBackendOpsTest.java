@@ -234,4 +234,39 @@ class CudaBackendOpsTest extends GpuOpsFixture {
         }
         assertClose(prodE, prod, 1e-7, "mul with a middle broadcast");
     }
+
+    /** A host mask of one byte per element of an {@code n}-element tensor, each dropped with probability 1/2. */
+    private Tensor randomMask(long n) {
+        Tensor mask = Tensor.zeros(arena, (int) ((n + 3) / 4));
+        for (long i = 0; i < n; i++) {
+            mask.data().set(java.lang.foreign.ValueLayout.JAVA_BYTE, i, (byte) (random.nextBoolean() ? 1 : 0));
+        }
+        return mask;
+    }
+
+    @Test
+    void dropoutAppliesTheDrawnMask() {
+        Tensor x = randn(3, 37), mask = randomMask(x.numel());
+        Tensor expected = Tensor.zeros(arena, x.shape()), out = poisoned(x.shape());
+        ref.dropout(x, mask, 1.25f, expected);
+        gpu.dropout(dev(x), dev(mask), 1.25f, out);
+        assertClose(expected, out, 1e-7, "dropout");
+        long dropped = 0;
+        for (long i = 0; i < x.numel(); i++) {
+            dropped += expected.getFloat(i) == 0 ? 1 : 0;
+        }
+        assertTrue(dropped > 0 && dropped < x.numel(), "the mask drops some elements and keeps others");
+    }
+
+    @Test
+    void weightNormOverEveryDimensionButOne() {
+        // wav2vec 2.0's positional kernel layout [C, C / G, K], normalised per k (dim 2), and dim 0 as well.
+        Tensor v = randn(6, 3, 5);
+        for (int dim : new int[] {2, 0}) {
+            Tensor g = randn(v.dim(dim)), expected = Tensor.zeros(arena, v.shape()), out = poisoned(v.shape());
+            ref.weightNorm(g, v, dim, expected);
+            gpu.weightNorm(dev(g), dev(v), dim, out);
+            assertClose(expected, out, 1e-6, "weight norm over dim " + dim);
+        }
+    }
 }

@@ -10,8 +10,9 @@ import org.sdd4j.tensor.Tensor;
 import static org.junit.jupiter.api.Assertions.*;
 
 /**
- * The backward operations only {@link CudaBackend} has (GPU training will call them; the host computes these
- * gradients in Ops and the models), each checked as a vector-Jacobian product against {@link ReferenceBackend}'s
+ * The GPU's backward glue and training-only operations (those whose host versions are loops in HostGlue and
+ * HostTraining rather than products or norms that the ops test compares directly), each checked as a
+ * vector-Jacobian product against {@link ReferenceBackend}'s
  * forward: for a random direction {@code v} of one input, {@code <grad, v>} must equal
  * {@code <dy, F(x + h v) - F(x - h v)> / 2h}. The ops are linear, bilinear or piecewise linear in each input, so
  * the central difference is exact up to rounding (for the piecewise ones, the inputs keep their orderings at
@@ -205,5 +206,32 @@ class CudaBackwardOpsTest extends GpuOpsFixture {
                 (g, dw) -> gpu.batchNormEvalBackward(dev(x), dev(mean), dev(var), dev(weight), eps, g, null, dw, null));
         assertVjp("batch norm (eval) dbias", in, 2, dy, 1, f,
                 (g, db) -> gpu.batchNormEvalBackward(dev(x), dev(mean), dev(var), dev(weight), eps, g, null, null, db));
+    }
+
+    @Test
+    void dropoutBackwardUsesTheForwardMask() {
+        Tensor x = randn(4, 33), dy = randn(4, 33);
+        Tensor mask = Tensor.zeros(arena, (int) ((x.numel() + 3) / 4));
+        for (long i = 0; i < x.numel(); i++) {
+            mask.data().set(java.lang.foreign.ValueLayout.JAVA_BYTE, i, (byte) (random.nextInt(3) == 0 ? 0 : 1));
+        }
+        float keep = 1.5f;
+        assertVjp("dropout dx", new Tensor[] {x}, 0, dy, 1, (p, y) -> ref.dropout(p[0], mask, keep, y),
+                (g, dx) -> gpu.dropoutBackward(dev(mask), keep, g, dx));
+    }
+
+    @Test
+    void weightNormBackwardForMagnitudeAndDirection() {
+        Tensor v = randn(6, 3, 5), dy = randn(6, 3, 5);
+        for (int dim : new int[] {2, 0}) {
+            Tensor g = randn(v.dim(dim));
+            Tensor[] in = {g, v};
+            BiConsumer<Tensor[], Tensor> f = (p, y) -> ref.weightNorm(p[0], p[1], dim, y);
+            assertVjp("weight norm dg (dim " + dim + ")", in, 0, dy, 1, f,
+                    (d, dg) -> gpu.weightNormBackward(dev(g), dev(v), dim, d, dg, null));
+            // Smooth in v (through the norm): a small step, a looser tolerance.
+            assertVjp("weight norm dv (dim " + dim + ")", in, 1, dy, 1e-2, 2e-3, f,
+                    (d, dv) -> gpu.weightNormBackward(dev(g), dev(v), dim, d, null, dv));
+        }
     }
 }
