@@ -43,11 +43,21 @@ public final class Tape {
     private record Key(long address, int generation) {
     }
 
-    /** Allocates zero-filled gradient tensors and takes them back once backward is done with them. */
+    /**
+     * Allocates zero-filled gradient tensors (on the device the computation runs on), takes them back once backward
+     * is done with them, and seeds the loss's gradient.
+     */
     public interface GradAllocator {
         Tensor zeros(int... shape);
 
         void release(Tensor gradient);
+
+        /** Sets every element of a gradient this allocator made; host memory by default. */
+        default void fill(Tensor gradient, float value) {
+            for (long i = 0, n = gradient.numel(); i < n; i++) {
+                gradient.setFloat(i, value);
+            }
+        }
     }
 
     public Tape(GradAllocator allocator) {
@@ -228,7 +238,7 @@ public final class Tape {
         if (!needsGrad(loss)) {
             throw new IllegalStateException("the loss does not depend on any watched parameter");
         }
-        grad(loss).setFloat(0, 1f);
+        allocator.fill(grad(loss), 1f);
         done = true;
         try {
             for (int i = steps.size() - 1; i >= 0; i--) {

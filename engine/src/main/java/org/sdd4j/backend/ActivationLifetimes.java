@@ -1,13 +1,11 @@
 package org.sdd4j.backend;
 
-import java.lang.foreign.MemorySegment;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import org.sdd4j.tensor.MemoryPool;
 import org.sdd4j.tensor.Tensor;
 
 /**
@@ -16,36 +14,43 @@ import org.sdd4j.tensor.Tensor;
  * it is that body's result, which passes to the enclosing body), and by each recorded backward step that
  * saved it until that step has run. The last holder to let go returns it.
  *
- * <p>Blocks are found by address range, so reshaped views and slices count as their block. With Java
- * assertions on (as in the tests), a returned block is filled with NaN first, so a backward step that reads
- * a tensor it did not declare as saved produces NaN gradients instead of quietly reading stale values.
+ * <p>Blocks are {@link Backend#take}n tensors, on the backend's device, found by address range, so reshaped
+ * views and slices count as their block. With Java assertions on (as in the tests), a returned block is filled
+ * with NaN first, so a backward step that reads a tensor it did not declare as saved produces NaN gradients
+ * instead of quietly reading stale values.
  */
 final class ActivationLifetimes {
     private static final boolean POISON = ActivationLifetimes.class.desiredAssertionStatus();
 
     private static final class Block {
-        final MemorySegment segment;
+        final Tensor tensor;
+        final long bytes;
         int savers;
         boolean forwardLive = true;
 
-        Block(MemorySegment segment) {
-            this.segment = segment;
+        Block(Tensor tensor) {
+            this.tensor = tensor;
+            this.bytes = tensor.data().byteSize();
+        }
+
+        long address() {
+            return tensor.data().address();
         }
     }
 
-    private final MemoryPool pool;
+    private final Backend backend;
     private final TreeMap<Long, Block> blocks = new TreeMap<>();
     private final Deque<List<Block>> frames = new ArrayDeque<>();
 
-    ActivationLifetimes(MemoryPool pool) {
-        this.pool = pool;
+    ActivationLifetimes(Backend backend) {
+        this.backend = backend;
         frames.push(new ArrayList<>()); // the scope's own level: lives until the scope closes
     }
 
-    /** Registers a block just taken from the pool, held by the innermost running body. */
-    void add(MemorySegment segment) {
-        Block b = new Block(segment);
-        blocks.put(segment.address(), b);
+    /** Registers a tensor just taken from the backend, held by the innermost running body. */
+    void add(Tensor taken) {
+        Block b = new Block(taken);
+        blocks.put(b.address(), b);
         frames.peek().add(b);
     }
 
@@ -55,7 +60,7 @@ final class ActivationLifetimes {
         }
         long a = t.data().address();
         Map.Entry<Long, Block> e = blocks.floorEntry(a);
-        if (e == null || a >= e.getKey() + e.getValue().segment.byteSize()) {
+        if (e == null || a >= e.getKey() + e.getValue().bytes) {
             return null; // a parameter, an input from outside or a freed activation
         }
         return e.getValue();
@@ -72,7 +77,7 @@ final class ActivationLifetimes {
      */
     boolean overwritable(Tensor t) {
         Block b = find(t);
-        return b != null && b.savers == 0 && b.segment.address() == t.data().address();
+        return b != null && b.savers == 0 && b.address() == t.data().address();
     }
 
     /** Whether {@code a} and {@code b} live in the same activation block. */
@@ -126,17 +131,17 @@ final class ActivationLifetimes {
     }
 
     private void free(Block b) {
-        blocks.remove(b.segment.address());
+        blocks.remove(b.address());
         if (POISON) {
-            b.segment.fill((byte) 0xFF); // every float 0xFFFFFFFF is a NaN
+            backend.fill(b.tensor, Float.NaN);
         }
-        pool.give(b.segment);
+        backend.release(b.tensor);
     }
 
     /** Returns every block still held: the scope is closing. */
     void close() {
         for (Block b : blocks.values()) {
-            pool.give(b.segment);
+            backend.release(b.tensor);
         }
         blocks.clear();
         frames.clear();

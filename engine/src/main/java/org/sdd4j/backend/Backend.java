@@ -43,6 +43,29 @@ public interface Backend extends AutoCloseable {
         return Tensor.wrap(block, DType.F32, shape);
     }
 
+    /**
+     * A float32 tensor of {@code shape} on {@link #device()}, zero-filled when {@code zero}, bound to no arena: the
+     * caller gives it back with {@link #release} (taping scopes free each activation and gradient as soon as
+     * backward is done with it, as PyTorch's reference counting would). CPU providers take it from
+     * {@link #memory()}.
+     */
+    default Tensor take(boolean zero, int... shape) {
+        long bytes = Math.max(Tensor.numel(shape) * 4, 4);
+        return Tensor.wrap(memory().take(bytes, zero), DType.F32, shape);
+    }
+
+    /** Gives back a tensor from {@link #take} (the whole tensor, not a view of part of it). */
+    default void release(Tensor taken) {
+        memory().give(taken.data());
+    }
+
+    /** Sets every element of {@code t} to {@code value}. */
+    default void fill(Tensor t, float value) {
+        for (long i = 0, n = t.numel(); i < n; i++) {
+            t.setFloat(i, value);
+        }
+    }
+
     /** Copies {@code src} into {@code dst} (same element count), across devices where the provider has two. */
     default void copy(Tensor src, Tensor dst) {
         dst.copyFrom(src);

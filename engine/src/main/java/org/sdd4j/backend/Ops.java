@@ -69,18 +69,22 @@ public final class Ops implements AutoCloseable {
         this.rng = rng;
         this.recorder = recorder;
         this.updateStatistics = updateStatistics;
-        this.lifetimes = record ? new ActivationLifetimes(backend.memory()) : null;
+        this.lifetimes = record ? new ActivationLifetimes(backend) : null;
         this.tape = record ? new Tape(new Tape.GradAllocator() {
-            // Gradients come from the pool unbound to the arena, so backward can return each as soon as it is used.
+            // Gradients are bound to no arena, so backward can return each as soon as it is used.
             @Override
             public Tensor zeros(int... shape) {
-                long bytes = Math.max(Tensor.numel(shape) * 4, 4);
-                return Tensor.wrap(backend.memory().take(bytes, true), DType.F32, shape);
+                return backend.take(true, shape);
             }
 
             @Override
             public void release(Tensor gradient) {
-                backend.memory().give(gradient.data());
+                backend.release(gradient);
+            }
+
+            @Override
+            public void fill(Tensor gradient, float value) {
+                backend.fill(gradient, value);
             }
         }) : null;
     }
@@ -242,10 +246,8 @@ public final class Ops implements AutoCloseable {
     private Tensor pooled(boolean zero, int... shape) {
         if (lifetimes != null) {
             // Not bound to the arena: the block goes back to the pool when its last holder lets go.
-            long bytes = Math.max(Tensor.numel(shape) * 4, 4);
-            MemorySegment block = backend.memory().take(bytes, zero);
-            lifetimes.add(block);
-            Tensor t = Tensor.wrap(block, DType.F32, shape);
+            Tensor t = backend.take(zero, shape);
+            lifetimes.add(t);
             tape.allocated(t);
             return t;
         }
@@ -255,12 +257,11 @@ public final class Ops implements AutoCloseable {
 
     /** Scratch for a backward step's own use (not an activation, not a key), given back with {@link #drop}. */
     private Tensor scratch(int... shape) {
-        long bytes = Math.max(Tensor.numel(shape) * 4, 4);
-        return Tensor.wrap(backend.memory().take(bytes, false), DType.F32, shape);
+        return backend.take(false, shape);
     }
 
     private void drop(Tensor scratch) {
-        backend.memory().give(scratch.data());
+        backend.release(scratch);
     }
 
     @Override

@@ -70,6 +70,21 @@ public final class ProfilingBackend implements Backend {
     }
 
     @Override
+    public Tensor take(boolean zero, int... shape) {
+        return inner.take(zero, shape);
+    }
+
+    @Override
+    public void release(Tensor taken) {
+        inner.release(taken);
+    }
+
+    @Override
+    public void fill(Tensor t, float value) {
+        timed("fill", () -> inner.fill(t, value));
+    }
+
+    @Override
     public void copy(Tensor src, Tensor dst) {
         timed("copy", () -> inner.copy(src, dst));
     }

@@ -159,6 +159,28 @@ public final class CudaBackend implements Backend {
         return Tensor.onDevice(seg, DType.F32, shape);
     }
 
+    /** A device tensor from the caching allocator, bound to no arena: {@link #release} gives it back. */
+    @Override
+    public Tensor take(boolean zero, int... shape) {
+        long count = Tensor.numel(shape);
+        DeviceBuffer b = memory.take(Math.max(4, count * 4));
+        if (zero) {
+            gpu.fill32(b.address(), 0, count);
+        }
+        return Tensor.onDevice(MemorySegment.ofAddress(b.address()).reinterpret(Math.max(4, count * 4)), DType.F32,
+                shape);
+    }
+
+    @Override
+    public void release(Tensor taken) {
+        memory.give(taken.data().address());
+    }
+
+    @Override
+    public void fill(Tensor t, float value) {
+        gpu.fill32(addr(t), Float.floatToRawIntBits(value), t.numel());
+    }
+
     /** Copies {@code src} into {@code dst} (equal element counts), whichever sides they are on. */
     @Override
     public void copy(Tensor src, Tensor dst) {

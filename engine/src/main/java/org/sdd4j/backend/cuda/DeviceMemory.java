@@ -84,6 +84,19 @@ public final class DeviceMemory implements AutoCloseable {
         liveBytes -= size;
     }
 
+    /** Returns the block handed out at {@code address} (see {@link #give(DeviceBuffer)}). */
+    public synchronized void give(long address) {
+        if (closed) {
+            return;
+        }
+        Long size = sizes.get(address);
+        if (size == null) {
+            throw new IllegalArgumentException("device block " + Long.toHexString(address)
+                    + " was not handed out by this allocator");
+        }
+        give(new DeviceBuffer(address, size));
+    }
+
     /** Bytes handed out and not yet given back. */
     public synchronized long liveBytes() {
         return liveBytes;
