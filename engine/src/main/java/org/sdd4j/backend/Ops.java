@@ -233,6 +233,56 @@ public final class Ops implements AutoCloseable {
         return h;
     }
 
+    /**
+     * Writes {@code dst} from the host: {@code writer} fills {@code dst} itself when it is in host memory, else a
+     * host staging copy that is then copied to the device. For what only the host can produce: audio batches,
+     * dropout masks, losses evaluated in double.
+     */
+    public void writeFromHost(Tensor dst, java.util.function.Consumer<Tensor> writer) {
+        if (dst.device() == org.sdd4j.tensor.Device.CPU) {
+            writer.accept(dst);
+            return;
+        }
+        try (Arena staging = Arena.ofConfined()) {
+            Tensor host = Tensor.zeros(staging, DType.F32, dst.shape());
+            writer.accept(host);
+            backend.copy(host, dst);
+        }
+    }
+
+    /** The value of a one-element tensor wherever it lives (a device tensor waits for the queued work). */
+    public float scalar(Tensor t) {
+        if (t.numel() != 1) {
+            throw new IllegalArgumentException("scalar of " + t);
+        }
+        return download(t).getFloat(0);
+    }
+
+    /**
+     * A loss evaluated on the host from downloaded logits: a one-element tensor holding {@code value} whose backward
+     * adds {@code dLoss * logitGrad} to the gradient of {@code logits}. A batch's few logits are cheaper to evaluate
+     * in double on the host than on any device, and so read the same on every backend.
+     */
+    public Tensor hostLoss(Tensor logits, double value, double[] logitGrad) {
+        if (logits.numel() != logitGrad.length) {
+            throw new IllegalArgumentException("gradient of " + logitGrad.length + " values for logits " + logits);
+        }
+        Tensor loss = empty(1);
+        writeFromHost(loss, h -> h.setFloat(0, (float) value));
+        record(loss, NOTHING, dl -> {
+            float up = scalar(dl);
+            Tensor dz = g(logits), step = scratch(logits.shape());
+            writeFromHost(step, h -> {
+                for (int k = 0; k < logitGrad.length; k++) {
+                    h.setFloat(k, (float) (up * logitGrad[k]));
+                }
+            });
+            accumulate(dz, step);
+            drop(step);
+        }, logits);
+        return loss;
+    }
+
     /** A zero-filled float32 tensor from the backend's pool, freed (returned to the pool) with this scope. */
     public Tensor zeros(int... shape) {
         return pooled(true, shape);
@@ -613,16 +663,12 @@ public final class Ops implements AutoCloseable {
         // One byte per element (kept or not), a quarter of a float mask, drawn here on the host so that every
         // backend drops the same elements for one seed; a GPU backend gets it uploaded.
         Tensor mask = empty((int) ((n + 3) / 4)), out = empty(x.shape());
-        try (Arena host = Arena.ofConfined()) {
-            Tensor drawn = mask.device() == org.sdd4j.tensor.Device.CPU ? mask : Tensor.zeros(host, mask.shape());
+        writeFromHost(mask, drawn -> {
             MemorySegment bits = drawn.data();
             for (long i = 0; i < n; i++) {
                 bits.set(java.lang.foreign.ValueLayout.JAVA_BYTE, i, (byte) (rng.nextDouble() < p ? 0 : 1));
             }
-            if (drawn != mask) {
-                backend.copy(drawn, mask);
-            }
-        }
+        });
         backend.dropout(x, mask, keep, out);
         record(out, saved(mask), dy -> backend.dropoutBackward(mask, keep, dy, g(x)), x);
         return out;

@@ -21,6 +21,7 @@ public final class Losses {
         if (labels.length != b) {
             throw new IllegalArgumentException(labels.length + " labels for " + b + " rows of logits");
         }
+        Tensor z = ops.download(logits);
         double[] prob = new double[b * c];
         double total = 0, wsum = 0;
         for (int i = 0; i < b; i++) {
@@ -29,33 +30,28 @@ public final class Losses {
             }
             double max = Double.NEGATIVE_INFINITY;
             for (int j = 0; j < c; j++) {
-                max = Math.max(max, logits.getFloat((long) i * c + j));
+                max = Math.max(max, z.getFloat((long) i * c + j));
             }
-            double z = 0;
+            double sum = 0;
             for (int j = 0; j < c; j++) {
-                z += StrictMath.exp(logits.getFloat((long) i * c + j) - max);
+                sum += StrictMath.exp(z.getFloat((long) i * c + j) - max);
             }
             for (int j = 0; j < c; j++) {
-                prob[i * c + j] = StrictMath.exp(logits.getFloat((long) i * c + j) - max) / z;
+                prob[i * c + j] = StrictMath.exp(z.getFloat((long) i * c + j) - max) / sum;
             }
             double w = classWeights == null ? 1 : classWeights[labels[i]];
-            total += -w * (logits.getFloat((long) i * c + labels[i]) - max - Math.log(z));
+            total += -w * (z.getFloat((long) i * c + labels[i]) - max - Math.log(sum));
             wsum += w;
         }
-        Tensor loss = ops.zeros(1);
-        loss.setFloat(0, (float) (total / wsum));
-        double norm = wsum;
-        ops.record(loss, Ops.saved(), dl -> { // the probabilities it needs are a Java array
-            Tensor dz = ops.tape().grad(logits);
-            float g = dl.getFloat(0);
-            for (int i = 0; i < b; i++) {
-                double w = (classWeights == null ? 1 : classWeights[labels[i]]) / norm;
-                for (int j = 0; j < c; j++) {
-                    double d = w * (prob[i * c + j] - (j == labels[i] ? 1 : 0));
-                    dz.setFloat((long) i * c + j, dz.getFloat((long) i * c + j) + (float) (g * d));
-                }
+        // d loss / d z_ij = w(y_i) (softmax(z_i)_j - [j == y_i]) / sum of weights
+        double[] grad = new double[b * c];
+        for (int i = 0; i < b; i++) {
+            double w = (classWeights == null ? 1 : classWeights[labels[i]]) / wsum;
+            for (int j = 0; j < c; j++) {
+                grad[i * c + j] = w * (prob[i * c + j] - (j == labels[i] ? 1 : 0));
             }
-        }, logits);
+        }
+        Tensor loss = ops.hostLoss(logits, total / wsum, grad);
         return loss;
     }
 }

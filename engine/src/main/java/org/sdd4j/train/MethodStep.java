@@ -43,14 +43,19 @@ public interface MethodStep extends AutoCloseable {
     /** The utterances of one batch as a {@code [B, T]} tensor in {@code ops}; they must share one length. */
     static Tensor stack(Ops ops, List<float[]> waveforms) {
         int len = waveforms.get(0).length;
-        Tensor x = ops.empty(waveforms.size(), len);
-        for (int i = 0; i < waveforms.size(); i++) {
-            if (waveforms.get(i).length != len) {
+        for (float[] w : waveforms) {
+            if (w.length != len) {
                 throw new IllegalArgumentException("utterances of one batch differ in length: " + len + " and "
-                        + waveforms.get(i).length + " samples");
+                        + w.length + " samples");
             }
-            MemorySegment.copy(waveforms.get(i), 0, x.data(), ValueLayout.JAVA_FLOAT_UNALIGNED, (long) i * len * 4, len);
         }
+        Tensor x = ops.empty(waveforms.size(), len);
+        ops.writeFromHost(x, host -> {
+            for (int i = 0; i < waveforms.size(); i++) {
+                MemorySegment.copy(waveforms.get(i), 0, host.data(), ValueLayout.JAVA_FLOAT_UNALIGNED,
+                        (long) i * len * 4, len);
+            }
+        });
         return x;
     }
 

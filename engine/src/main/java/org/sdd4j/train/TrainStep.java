@@ -78,7 +78,7 @@ public final class TrainStep {
                 params.watch(ops.tape());
                 Tensor x = MethodStep.stack(ops, mb.waveforms());
                 Tensor l = Losses.crossEntropy(ops, model.logits(ops, x), mb.labels(), classWeights);
-                loss += l.getFloat(0);
+                loss += ops.scalar(l);
                 ops.tape().backward(n == 1 ? l : ops.divide(l, n));
                 reach.add(ops.tape());
             }

@@ -107,19 +107,7 @@ public final class GrpoLoss {
      * of {@code logits} (the policy pass's output, on the tape of {@code ops}).
      */
     public static Tensor tape(Ops ops, Tensor logits, Evaluation e) {
-        if (logits.numel() != e.logitGrad().length) {
-            throw new IllegalArgumentException("gradient of " + e.logitGrad().length + " values for logits " + logits);
-        }
-        Tensor loss = ops.zeros(1);
-        loss.setFloat(0, (float) e.loss());
-        ops.record(loss, Ops.saved(), dl -> { // the gradient it needs is a Java array
-            Tensor dz = ops.tape().grad(logits);
-            float up = dl.getFloat(0);
-            for (int k = 0; k < e.logitGrad().length; k++) {
-                dz.setFloat(k, dz.getFloat(k) + (float) (up * e.logitGrad()[k]));
-            }
-        }, logits);
-        return loss;
+        return ops.hostLoss(logits, e.loss(), e.logitGrad());
     }
 
     /** Row-wise log-softmax of {@code [rows, classes]} logits: {@code z - max - log sum exp(z - max)}. */

@@ -110,7 +110,7 @@ public final class GrpoStep implements MethodStep {
                 params.watch(ops.tape());
                 Tensor logits = policy.logits(ops, MethodStep.stack(ops, mb.waveforms()));
                 int classes = logits.dim(1);
-                double[] z = toDoubles(logits);
+                double[] z = toDoubles(ops.download(logits));
                 int[] sampled = LabelSampler.sample(LabelSampler.softmax(z, classes), classes, options.groupSize(),
                         LabelSampler.forStep(seed, mb.position()));
                 double[] r = GroupAdvantages.rewards(sampled, mb.labels(), options.reward());
@@ -152,7 +152,7 @@ public final class GrpoStep implements MethodStep {
     /** Logits of a frozen copy on the batch, in training mode with the step's dropout stream, no tape. */
     private double[] frozenLogits(SpoofModel model, List<float[]> waveforms, Supplier<RandomGenerator> dropout) {
         try (Ops ops = Ops.frozenTraining(backend, dropout == null ? null : dropout.get())) {
-            return toDoubles(model.logits(ops, MethodStep.stack(ops, waveforms)));
+            return toDoubles(ops.download(model.logits(ops, MethodStep.stack(ops, waveforms))));
         }
     }
 
