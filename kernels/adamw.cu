@@ -1,10 +1,10 @@
-// Fused Adam / AdamW step over one parameter tensor, bit for bit as org.sdd4j.train.Adam computes it
+// Fused Adam / AdamW step over one parameter tensor, bit for bit as org.sdd4j.backend.AdamUpdate computes it
 // (which follows torch.optim's float32 order of operations):
 //   AdamW: p *= decay (decay = 1 - lr wd)         Adam: g += wd p
 //   m = b1 m + (1 - b1) g;   v = b2 v + (1 - b2) g g
 //   p -= step_size * (m / ((float) (sqrt((double) v) / bc2_sqrt) + eps))
 // Explicit _rn intrinsics keep nvcc from contracting a multiply and an add into one FMA, which would
-// round differently from the JVM; the sqrt and its division are in double, as in Adam.java.
+// round differently from the JVM; the sqrt and its division are in double, as in AdamUpdate.java.
 //
 // Launch: 1-D grid-stride, block 256, grid min(ceil(n / 256), 32 * SMs).
 extern "C" __global__ void adam_step(float* p, const float* __restrict__ grad, float* m, float* v, long long n,

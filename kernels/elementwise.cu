@@ -87,3 +87,15 @@ extern "C" __global__ void dropout_backward(const unsigned char* __restrict__ ma
                                             const float* __restrict__ dy, float* dx, long long n) {
     GRID_STRIDE(i, n) dx[i] += dy[i] * (mask[i] ? keep : 0.0f);
 }
+
+// partials[block] = sum of x^2 over the block's grid-stride share, in double (gradient-norm clipping); the host
+// adds the partials in block order, so the result does not depend on scheduling.
+extern "C" __global__ void sum_squares(const float* __restrict__ x, double* partials, long long n) {
+    double s = 0.0;
+    GRID_STRIDE(i, n) {
+        double v = x[i];
+        s += v * v;
+    }
+    s = block_sum_double(s);
+    if (threadIdx.x == 0) partials[blockIdx.x] = s;
+}

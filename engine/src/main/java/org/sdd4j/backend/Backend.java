@@ -341,6 +341,21 @@ public interface Backend extends AutoCloseable {
         HostTraining.weightNormBackward(g, v, dim, dw, dg, dv);
     }
 
+    /** One Adam / AdamW update of parameter {@code p} in place, with its moments (see {@link AdamUpdate}). */
+    default void adamStep(Tensor p, Tensor g, Tensor m, Tensor v, AdamUpdate update) {
+        update.applyOnHost(p, g, m, v);
+    }
+
+    /** {@code sum(t^2)} in double: gradient-norm clipping. */
+    default double sumOfSquares(Tensor t) {
+        double sq = 0;
+        for (long i = 0, n = t.numel(); i < n; i++) {
+            double v = t.getFloat(i);
+            sq += v * v;
+        }
+        return sq;
+    }
+
     @Override
     default void close() {
     }

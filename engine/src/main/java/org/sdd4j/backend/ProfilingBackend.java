@@ -355,6 +355,18 @@ public final class ProfilingBackend implements Backend {
     }
 
     @Override
+    public void adamStep(Tensor p, Tensor g, Tensor m, Tensor v, AdamUpdate update) {
+        timed("adamStep", () -> inner.adamStep(p, g, m, v, update));
+    }
+
+    @Override
+    public double sumOfSquares(Tensor t) {
+        double[] r = new double[1];
+        timed("sumOfSquares", () -> r[0] = inner.sumOfSquares(t));
+        return r[0];
+    }
+
+    @Override
     public void close() {
         out.print(report());
         out.flush();

@@ -165,6 +165,12 @@ public final class Tensor {
         return new Tensor(data, dtype, device, s);
     }
 
+    /** A view of {@code numel(shape)} elements starting at element {@code offset}, on this tensor's device. */
+    public Tensor view(long offset, int... shape) {
+        long bytes = numel(shape) * dtype.byteSize();
+        return new Tensor(data.asSlice(offset * dtype.byteSize(), bytes), dtype, device, shape);
+    }
+
     /** A view of entries [from, to) along the first dimension. */
     public Tensor slice0(int from, int to) {
         if (from < 0 || to > shape[0] || from > to) {

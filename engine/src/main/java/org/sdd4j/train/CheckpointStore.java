@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
+import java.lang.foreign.Arena;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -50,23 +51,28 @@ public final class CheckpointStore {
         Files.createDirectories(dir);
         String name = String.format("step-%08d", state.step());
         Path tmp = Files.createTempDirectory(dir, name + ".tmp");
-        Map<String, Tensor> weights = new LinkedHashMap<>(), moments = new LinkedHashMap<>();
+        // Device blocks (GPU training) are copied to the host here, into an arena that lives for the writes.
         ObjectNode steps = JSON.createObjectNode();
-        for (Parameters.Entry e : params.entries()) {
-            weights.put(e.name(), e.value());
-            Tensor[] mv = adam.moments(e.name());
-            if (mv != null) {
-                moments.put(e.name() + ".exp_avg", mv[0]);
-                moments.put(e.name() + ".exp_avg_sq", mv[1]);
-                steps.put(e.name(), adam.steps(e.name()));
+        try (Arena staging = Arena.ofConfined()) {
+            Map<String, Tensor> weights = new LinkedHashMap<>(), moments = new LinkedHashMap<>();
+            for (Parameters.Entry e : params.entries()) {
+                weights.put(e.name(), params.toHost(e.value(), staging));
+                Tensor[] mv = adam.moments(e.name());
+                if (mv != null) {
+                    moments.put(e.name() + ".exp_avg", params.toHost(mv[0], staging));
+                    moments.put(e.name() + ".exp_avg_sq", params.toHost(mv[1], staging));
+                    steps.put(e.name(), adam.steps(e.name()));
+                }
             }
+            SafetensorsWriter.write(tmp.resolve("model.safetensors"), weights, Map.of("format", "pt", "writer", "sdd4j"));
+            SafetensorsWriter.write(tmp.resolve("optimizer.safetensors"), moments);
         }
-        SafetensorsWriter.write(tmp.resolve("model.safetensors"), weights, Map.of("format", "pt", "writer", "sdd4j"));
-        SafetensorsWriter.write(tmp.resolve("optimizer.safetensors"), moments);
         for (var x : extra.entrySet()) {
-            Map<String, Tensor> block = new LinkedHashMap<>();
-            x.getValue().entries().forEach(e -> block.put(e.name(), e.value()));
-            SafetensorsWriter.write(tmp.resolve(x.getKey() + ".safetensors"), block);
+            try (Arena staging = Arena.ofConfined()) {
+                Map<String, Tensor> block = new LinkedHashMap<>();
+                x.getValue().entries().forEach(e -> block.put(e.name(), x.getValue().toHost(e.value(), staging)));
+                SafetensorsWriter.write(tmp.resolve(x.getKey() + ".safetensors"), block);
+            }
         }
         if (modelConfig != null) {
             Files.writeString(tmp.resolve("config.json"), JSON.writerWithDefaultPrettyPrinter().writeValueAsString(modelConfig));
@@ -107,7 +113,7 @@ public final class CheckpointStore {
         try (StateDict w = Checkpoints.open(checkpoint.resolve("model.safetensors"));
              StateDict m = Checkpoints.open(checkpoint.resolve("optimizer.safetensors"))) {
             for (Parameters.Entry e : params.entries()) {
-                e.value().copyFrom(w.require(e.name(), e.value().shape()));
+                params.load(e.value(), w.require(e.name(), e.value().shape()));
                 if (s.path("optimizer_steps").has(e.name())) {
                     adam.restore(e.name(), s.get("optimizer_steps").get(e.name()).asLong(),
                             m.require(e.name() + ".exp_avg"), m.require(e.name() + ".exp_avg_sq"));
@@ -128,7 +134,7 @@ public final class CheckpointStore {
         }
         try (StateDict w = Checkpoints.open(file)) {
             for (Parameters.Entry e : into.entries()) {
-                e.value().copyFrom(w.require(e.name(), e.value().shape()));
+                into.load(e.value(), w.require(e.name(), e.value().shape()));
             }
         }
         return true;

@@ -8,9 +8,12 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Predicate;
+import java.lang.foreign.ValueLayout;
 import org.sdd4j.autograd.Tape;
+import org.sdd4j.backend.Backend;
 import org.sdd4j.checkpoint.StateDict;
 import org.sdd4j.tensor.DType;
+import org.sdd4j.tensor.Device;
 import org.sdd4j.tensor.Tensor;
 
 /**
@@ -21,6 +24,11 @@ import org.sdd4j.tensor.Tensor;
  *
  * <p>Built from a (read-only, memory-mapped) checkpoint by one copy; every float32 tensor is included
  * (parameters and BatchNorm statistics), other dtypes (e.g. {@code num_batches_tracked}) are left out.
+ *
+ * <p>The blocks are in host memory, or on a GPU backend's device ({@link #copyOf(StateDict, Predicate, Backend)}):
+ * then the model built from {@link #stateDict()} computes on device weights, backward accumulates into device
+ * gradients, and the optimiser updates them there; {@link #toHost} and {@link #load} cross to the host for
+ * checkpoints.
  */
 public final class Parameters implements AutoCloseable {
     /** One tensor: its name, its view into the weight block, and its gradient view (null when frozen). */
@@ -31,15 +39,18 @@ public final class Parameters implements AutoCloseable {
     }
 
     private final Arena arena;
-    private final MemorySegment weights;
-    private final MemorySegment grads;
+    /** The device backend the blocks live on, or null for host memory. */
+    private final Backend device;
+    private final Tensor weights;
+    private final Tensor grads;
     private final List<Entry> entries;
     private final StateDict stateDict;
     private final long trainableCount;
 
-    private Parameters(Arena arena, MemorySegment weights, MemorySegment grads, List<Entry> entries,
+    private Parameters(Arena arena, Backend device, Tensor weights, Tensor grads, List<Entry> entries,
                        StateDict stateDict, long trainableCount) {
         this.arena = arena;
+        this.device = device;
         this.weights = weights;
         this.grads = grads;
         this.entries = entries;
@@ -54,25 +65,34 @@ public final class Parameters implements AutoCloseable {
     }
 
     /**
-     * Copies the float32 tensors of {@code source} into one writable block.
+     * Copies the float32 tensors of {@code source} into one writable host block.
      *
      * @param trainable which parameter names get gradients (e.g. everything but a frozen encoder);
      *                  BatchNorm statistics never do
      */
     public static Parameters copyOf(StateDict source, Predicate<String> trainable) {
+        return copyOf(source, trainable, null);
+    }
+
+    /**
+     * As {@link #copyOf(StateDict, Predicate)}, with the blocks where {@code backend} computes: its device for a GPU
+     * backend, host memory for a CPU one (or null).
+     */
+    public static Parameters copyOf(StateDict source, Predicate<String> trainable, Backend backend) {
+        Backend device = backend != null && backend.device() != Device.CPU ? backend : null;
         Arena arena = Arena.ofShared();
         try {
             long total = 0, gradTotal = 0;
             for (var e : source.tensors().entrySet()) {
                 if (e.getValue().dtype() == DType.F32) {
-                    total += align(e.getValue().numel() * 4);
+                    total += align(e.getValue().numel());
                     if (isParameterName(e.getKey()) && trainable.test(e.getKey())) {
-                        gradTotal += align(e.getValue().numel() * 4);
+                        gradTotal += align(e.getValue().numel());
                     }
                 }
             }
-            MemorySegment w = arena.allocate(Math.max(total, 64), 64);
-            MemorySegment g = arena.allocate(Math.max(gradTotal, 64), 64);
+            Tensor w = block(arena, device, total, false);
+            Tensor g = block(arena, device, gradTotal, true);
             List<Entry> list = new ArrayList<>();
             Map<String, Tensor> views = new LinkedHashMap<>();
             long at = 0, gat = 0, count = 0;
@@ -82,20 +102,19 @@ public final class Parameters implements AutoCloseable {
                     views.put(e.getKey(), t);
                     continue;
                 }
-                long bytes = t.numel() * 4;
-                Tensor view = Tensor.wrap(w.asSlice(at, bytes), DType.F32, t.shape());
-                view.copyFrom(t);
+                Tensor view = w.view(at, t.shape());
+                copy(device, t, view);
                 Tensor grad = null;
                 if (isParameterName(e.getKey()) && trainable.test(e.getKey())) {
-                    grad = Tensor.wrap(g.asSlice(gat, bytes), DType.F32, t.shape());
-                    gat += align(bytes);
+                    grad = g.view(gat, t.shape());
+                    gat += align(t.numel());
                     count += t.numel();
                 }
-                list.add(new Entry(e.getKey(), view, grad, at));
+                list.add(new Entry(e.getKey(), view, grad, at * 4));
                 views.put(e.getKey(), view);
-                at += align(bytes);
+                at += align(t.numel());
             }
-            return new Parameters(arena, w, g, Collections.unmodifiableList(list),
+            return new Parameters(arena, device, w, g, Collections.unmodifiableList(list),
                     StateDict.of(source.source(), arena, views), count);
         } catch (RuntimeException | Error e) {
             arena.close();
@@ -103,8 +122,26 @@ public final class Parameters implements AutoCloseable {
         }
     }
 
-    private static long align(long bytes) {
-        return (bytes + 63) & ~63L;
+    /** Elements rounded up to 16 (64 bytes), so every tensor starts 64-byte aligned for vector loads. */
+    private static long align(long floats) {
+        return (floats + 15) & ~15L;
+    }
+
+    /** A flat float32 block of at least 16 elements in {@code arena}, on {@code device} (null: host). */
+    private static Tensor block(Arena arena, Backend device, long floats, boolean zero) {
+        if (floats > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("a parameter block of " + floats + " floats exceeds 2^31 - 1");
+        }
+        int n = (int) Math.max(floats, 16);
+        return device == null ? Tensor.zeros(arena, n) : device.allocate(arena, zero, n);
+    }
+
+    private static void copy(Backend device, Tensor src, Tensor dst) {
+        if (device == null) {
+            dst.copyFrom(src);
+        } else {
+            device.copy(src, dst);
+        }
     }
 
     /** The weights as a state dict over this block: build the model from it. */
@@ -121,30 +158,30 @@ public final class Parameters implements AutoCloseable {
         return trainableCount;
     }
 
-    /** The whole weight block (parameters and statistics): one bulk copy makes a frozen snapshot. */
-    public MemorySegment weightBlock() {
-        return weights;
+    /** The backend whose device holds the blocks, or null when they are in host memory. */
+    public Backend device() {
+        return device;
     }
 
     /**
      * A frozen snapshot of this block (GRPO's old and reference policies): the whole weight block in one
-     * bulk copy, tensors at the same offsets, no gradients. Build a model from its {@link #stateDict()}; refresh
-     * it later with {@link #copyFrom}, again one bulk copy.
+     * bulk copy, on the same device, tensors at the same offsets, no gradients. Build a model from its
+     * {@link #stateDict()}; refresh it later with {@link #copyFrom}, again one bulk copy.
      */
     public Parameters frozenCopy() {
         Arena copyArena = Arena.ofShared();
         try {
-            MemorySegment w = copyArena.allocate(weights.byteSize(), 64);
-            MemorySegment.copy(weights, 0, w, 0, weights.byteSize());
+            Tensor w = block(copyArena, device, weights.numel(), false);
+            copy(device, weights, w);
             List<Entry> list = new ArrayList<>(entries.size());
             Map<String, Tensor> views = new LinkedHashMap<>(stateDict.tensors());
             for (Entry e : entries) {
-                Tensor view = Tensor.wrap(w.asSlice(e.offset(), e.value().numel() * 4), DType.F32, e.value().shape());
+                Tensor view = w.view(e.offset() / 4, e.value().shape());
                 list.add(new Entry(e.name(), view, null, e.offset()));
                 views.put(e.name(), view);
             }
-            return new Parameters(copyArena, w, copyArena.allocate(64, 64), Collections.unmodifiableList(list),
-                    StateDict.of(stateDict.source(), copyArena, views), 0);
+            return new Parameters(copyArena, device, w, block(copyArena, device, 16, true),
+                    Collections.unmodifiableList(list), StateDict.of(stateDict.source(), copyArena, views), 0);
         } catch (RuntimeException | Error e) {
             copyArena.close();
             throw e;
@@ -153,20 +190,20 @@ public final class Parameters implements AutoCloseable {
 
     /** Bytes of the weight block (parameters and statistics). */
     public long weightBytes() {
-        return weights.byteSize();
+        return weights.numel() * 4;
     }
 
     /** Bytes of the gradient block (trainable parameters only). */
     public long gradientBytes() {
-        return grads.byteSize();
+        return grads.numel() * 4;
     }
 
     /** Copies every weight and statistic from {@code other}, which must have the same layout. */
     public void copyFrom(Parameters other) {
-        if (other.weights.byteSize() != weights.byteSize()) {
+        if (other.weights.numel() != weights.numel()) {
             throw new IllegalArgumentException("parameter blocks differ in size");
         }
-        MemorySegment.copy(other.weights, 0, weights, 0, weights.byteSize());
+        copy(device != null ? device : other.device, other.weights, weights);
     }
 
     /** Marks the trainable parameters on {@code tape} and binds their gradients to this block. */
@@ -181,7 +218,60 @@ public final class Parameters implements AutoCloseable {
 
     /** Sets every gradient to zero (one fill of the gradient block). */
     public void zeroGrad() {
-        grads.fill((byte) 0);
+        if (device == null) {
+            grads.data().fill((byte) 0);
+        } else {
+            device.fill(grads, 0f);
+        }
+    }
+
+    /**
+     * The sum of every gradient squared, in double: one pass over the gradient block (its alignment padding is
+     * zero), in the order of the entries.
+     */
+    public double gradientSumOfSquares() {
+        if (device != null) {
+            return device.sumOfSquares(grads);
+        }
+        MemorySegment g = grads.data();
+        double sq = 0;
+        for (long i = 0, n = grads.numel(); i < n; i++) {
+            double v = g.getAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, i);
+            sq += v * v;
+        }
+        return sq;
+    }
+
+    /** Multiplies every gradient by {@code coef} (one pass over the gradient block). */
+    public void scaleGradients(float coef) {
+        if (device != null) {
+            device.scale(grads, coef, false, grads, false);
+            return;
+        }
+        MemorySegment g = grads.data();
+        for (long i = 0, n = grads.numel(); i < n; i++) {
+            g.setAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, i, g.getAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, i) * coef);
+        }
+    }
+
+    /** A zero-filled tensor shaped as {@code like} where this block lives, in {@code owner} (optimiser state). */
+    public Tensor zerosLike(Tensor like, Arena owner) {
+        return device == null ? Tensor.zeros(owner, like.shape()) : device.allocate(owner, true, like.shape());
+    }
+
+    /** {@code t} (a tensor where this block lives) readable on the host: itself, or a copy in {@code owner}. */
+    public Tensor toHost(Tensor t, Arena owner) {
+        if (t.device() == Device.CPU) {
+            return t;
+        }
+        Tensor h = Tensor.zeros(owner, t.shape());
+        device.copy(t, h);
+        return h;
+    }
+
+    /** Copies host (or same-device) values into {@code target}, a tensor where this block lives. */
+    public void load(Tensor target, Tensor values) {
+        copy(device, values, target);
     }
 
     @Override

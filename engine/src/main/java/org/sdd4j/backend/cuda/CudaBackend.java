@@ -398,18 +398,33 @@ public final class CudaBackend implements Backend {
                 p(dloss), p(dlogits), batch, group, classes, eps, beta);
     }
 
-    /**
-     * One Adam/AdamW step over a parameter of {@code n} floats at step {@code t} (1-based), with the scalars
-     * formed exactly as {@link org.sdd4j.train.Adam#step} forms them.
-     */
-    public void adamStep(DeviceBuffer param, DeviceBuffer grad, DeviceBuffer m, DeviceBuffer v, long n,
-                         org.sdd4j.train.Adam.Config config, double lr, long t) {
-        double bc1 = 1 - Math.pow(config.beta1(), t);
-        double bc2Sqrt = Math.sqrt(1 - Math.pow(config.beta2(), t));
-        launch("adam_step", elementwiseGrid(n), BLOCK, p(param), p(grad), p(m), p(v), n,
-                config.variant() == org.sdd4j.train.Adam.Variant.ADAMW ? 1 : 0, (float) config.beta1(),
-                (float) config.beta2(), (float) (1 - config.beta1()), (float) (1 - config.beta2()), (float) config.eps(),
-                (float) config.weightDecay(), (float) (1 - lr * config.weightDecay()), (float) (lr / bc1), bc2Sqrt);
+    /** The fused update of kernels/adamw.cu, bit for bit {@link AdamUpdate#applyOnHost}. */
+    @Override
+    public void adamStep(Tensor p, Tensor g, Tensor m, Tensor v, org.sdd4j.backend.AdamUpdate u) {
+        long n = p.numel();
+        launch("adam_step", elementwiseGrid(n), BLOCK, p(p), p(g), p(m), p(v), n, u.decoupled() ? 1 : 0, u.beta1(),
+                u.beta2(), u.oneMinusBeta1(), u.oneMinusBeta2(), u.eps(), u.weightDecay(), u.decay(), u.stepSize(),
+                u.bc2Sqrt());
+    }
+
+    /** Per-block partial sums in double on the GPU, added up in block order on the host: deterministic. */
+    @Override
+    public double sumOfSquares(Tensor t) {
+        long n = t.numel();
+        int grid = elementwiseGrid(n);
+        DeviceBuffer partials = memory.take(8L * grid);
+        launch("sum_squares", grid, BLOCK, p(t), new Ptr(partials.address()), n);
+        double sum = 0;
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment host = arena.allocate(8L * grid, 8);
+            gpu.download(partials.address(), host, 8L * grid);
+            for (int i = 0; i < grid; i++) {
+                sum += host.getAtIndex(java.lang.foreign.ValueLayout.JAVA_DOUBLE, i);
+            }
+        } finally {
+            memory.give(partials);
+        }
+        return sum;
     }
 
     // ---- Backend: matrix products (cuBLASLt) ----
