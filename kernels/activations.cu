@@ -46,9 +46,13 @@ extern "C" __global__ void activation_forward(int kind, const float* __restrict_
     }
 }
 
+// y may be null (Ops passes f(x) only for sigmoid and tanh): then it is recomputed where the derivative needs it.
 extern "C" __global__ void activation_backward(int kind, const float* __restrict__ x, const float* __restrict__ y,
                                                const float* __restrict__ dy, float* dx, long long n) {
+    bool needs_y = kind == ACT_SIGMOID || kind == ACT_TANH;
     for (long long i = blockIdx.x * (long long) blockDim.x + threadIdx.x; i < n; i += (long long) gridDim.x * blockDim.x) {
-        dx[i] += act_derivative(kind, x[i], y[i]) * dy[i];
+        float xi = x[i];
+        float yi = needs_y ? (y ? y[i] : act_apply(kind, xi)) : 0.0f;
+        dx[i] += act_derivative(kind, xi, yi) * dy[i];
     }
 }

@@ -8,6 +8,9 @@
 //   batchnorm_backward             grid = C, block 256
 //   batchnorm_eval_backward        grid = C, block 256
 // Gradients ACCUMULATE (+=); dx, dw, db may be null. weight/bias may be null in training (no affine).
+// Channel sums (statistics, and the gradient sums dw = sum dy xhat and db = sum dy, which cancel heavily over a
+// channel's B*L terms) run in double, as the host references take them: in float, AASIST-L's whole-model
+// gradients missed PyTorch's float64 ones by 1.5e-3 where the CPU backends stay within 1e-3.
 #include "common.cuh"
 
 extern "C" __global__ void batchnorm_eval_forward(const float* __restrict__ x, const float* __restrict__ mean,
@@ -23,18 +26,18 @@ extern "C" __global__ void batchnorm_eval_forward(const float* __restrict__ x, c
     }
 }
 
-// Sum over one channel's B*L values, to every thread of the block.
-__device__ __forceinline__ float channel_sum(const float* x, int batch, int channels, long long len, int ch,
-                                             float shift, bool squares) {
-    float s = 0.0f;
+// Sum over one channel's B*L values, in double, to every thread of the block.
+__device__ __forceinline__ double channel_sum(const float* x, int batch, int channels, long long len, int ch,
+                                              double shift, bool squares) {
+    double s = 0.0;
     for (int b = 0; b < batch; b++) {
         const float* xc = x + ((long long) b * channels + ch) * len;
         for (long long t = threadIdx.x; t < len; t += blockDim.x) {
-            float v = xc[t] - shift;
+            double v = xc[t] - shift;
             s += squares ? v * v : v;
         }
     }
-    return block_sum(s);
+    return block_sum_double(s);
 }
 
 extern "C" __global__ void batchnorm_train_forward(const float* __restrict__ x, const float* __restrict__ w,
@@ -43,10 +46,11 @@ extern "C" __global__ void batchnorm_train_forward(const float* __restrict__ x, 
                                                    float* saveInvStd, int batch, int channels, long long len) {
     int ch = blockIdx.x;
     if (ch >= channels) return;
-    float count = (float) batch * (float) len;
-    float mean = channel_sum(x, batch, channels, len, ch, 0.0f, false) / count;
-    float var = channel_sum(x, batch, channels, len, ch, mean, true) / count;
-    float inv = 1.0f / sqrtf(var + eps);
+    double count = (double) batch * (double) len;
+    double meanD = channel_sum(x, batch, channels, len, ch, 0.0, false) / count;
+    double varD = channel_sum(x, batch, channels, len, ch, meanD, true) / count;
+    float mean = (float) meanD, var = (float) varD;
+    float inv = (float) (1.0 / sqrt(varD + (double) eps));
     float wt = w != nullptr ? w[ch] : 1.0f, bs = b != nullptr ? b[ch] : 0.0f;
     for (int q = 0; q < batch; q++) {
         long long o = ((long long) q * channels + ch) * len;
@@ -57,7 +61,7 @@ extern "C" __global__ void batchnorm_train_forward(const float* __restrict__ x, 
         if (saveInvStd != nullptr) saveInvStd[ch] = inv;
         if (runningMean != nullptr) runningMean[ch] = (1.0f - momentum) * runningMean[ch] + momentum * mean;
         if (runningVar != nullptr) {
-            float unbiased = var * count / (count - 1.0f);
+            float unbiased = (float) (varD * count / (count - 1.0));
             runningVar[ch] = (1.0f - momentum) * runningVar[ch] + momentum * unbiased;
         }
     }
@@ -71,19 +75,20 @@ extern "C" __global__ void batchnorm_backward(const float* __restrict__ x, const
     int ch = blockIdx.x;
     if (ch >= channels) return;
     float mean = saveMean[ch], inv = saveInvStd[ch], wt = w != nullptr ? w[ch] : 1.0f;
-    float sd = 0.0f, sdx = 0.0f;
+    double sdD = 0.0, sdxD = 0.0;
     for (int q = 0; q < batch; q++) {
         long long o = ((long long) q * channels + ch) * len;
         for (long long t = threadIdx.x; t < len; t += blockDim.x) {
-            float d = dy[o + t];
-            sd += d;
-            sdx += d * (x[o + t] - mean) * inv;
+            double d = dy[o + t];
+            sdD += d;
+            sdxD += d * ((double) x[o + t] - mean) * inv;
         }
     }
-    sd = block_sum(sd);
-    sdx = block_sum(sdx);
-    float count = (float) batch * (float) len;
-    float mg = sd * wt / count, mgx = sdx * wt / count;
+    sdD = block_sum_double(sdD);
+    sdxD = block_sum_double(sdxD);
+    double count = (double) batch * (double) len;
+    float sd = (float) sdD, sdx = (float) sdxD;
+    float mg = (float) (sdD * wt / count), mgx = (float) (sdxD * wt / count);
     if (dx != nullptr) {
         for (int q = 0; q < batch; q++) {
             long long o = ((long long) q * channels + ch) * len;
@@ -107,18 +112,19 @@ extern "C" __global__ void batchnorm_eval_backward(const float* __restrict__ x, 
     int ch = blockIdx.x;
     if (ch >= channels) return;
     float inv = 1.0f / sqrtf(var[ch] + eps), m = mean[ch], wt = w[ch];
-    float sd = 0.0f, sdx = 0.0f;
+    double sdD = 0.0, sdxD = 0.0;
     for (int q = 0; q < batch; q++) {
         long long o = ((long long) q * channels + ch) * len;
         for (long long t = threadIdx.x; t < len; t += blockDim.x) {
             float d = dy[o + t];
-            sd += d;
-            sdx += d * (x[o + t] - m) * inv;
+            sdD += d;
+            sdxD += (double) d * ((double) x[o + t] - m) * inv;
             if (dx != nullptr) dx[o + t] += d * inv * wt;
         }
     }
-    sd = block_sum(sd);
-    sdx = block_sum(sdx);
+    sdD = block_sum_double(sdD);
+    sdxD = block_sum_double(sdxD);
+    float sd = (float) sdD, sdx = (float) sdxD;
     if (threadIdx.x == 0) {
         if (dw != nullptr) dw[ch] += sdx;
         if (db != nullptr) db[ch] += sd;

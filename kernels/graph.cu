@@ -4,11 +4,12 @@
 //   pairwise_product            y[b, i, j, :] = x[b, i, :] * x[b, j, :]
 //   pair_scores                 s[b, i, j] = (h[b, i, j, :] . W[widx[i * N + j], :]) / temperature, with the
 //                               attention vectors stacked in W [nw, Dout] and chosen per node pair by widx
-//   gather_scaled               y[b, r, :] = h[b, idx[b, r], :] * s[b, idx[b, r]] (top-k graph pooling; the
-//                               k indices are chosen on the host from the downloaded scores)
+//   topk_rank                   idx[b, r] = the node of rank r by descending score, ties to the lower node
+//                               (a graph pool's ranking, on the device: the scores never go to the host)
+//   gather_scaled               y[b, r, :] = h[b, idx[b, r], :] * s[b, idx[b, r]] (top-k graph pooling)
 //   attentive_pool              y = sum_i x_i softmax(w)_i along one axis of [B, C, F, T]
 //
-// Launch (all): 1-D grid-stride, block 256, grid min(ceil(n / 256), 32 * SMs), a thread per element of
+// Launch (all but topk_rank): 1-D grid-stride, block 256, grid min(ceil(n / 256), 32 * SMs), a thread per element of
 // the output named first after the kernel ("per" below). Backward kernels ACCUMULATE (+=), gather their
 // terms in a fixed order, and need no atomics: scattered targets are unique (top-k indices are distinct).
 #include "common.cuh"
@@ -83,6 +84,28 @@ extern "C" __global__ void pair_scores_backward_w(const float* __restrict__ ds, 
             }
         }
         dweights[e] += s;
+    }
+}
+
+// Whether node j ranks before node i: a higher score, or an equal one at a lower index. Scores compare as Java's
+// Double.compare does on the host (-0 below +0, NaN above everything, so last in descending order).
+__device__ __forceinline__ bool ranks_before(float sj, int j, float si, int i) {
+    bool nj = isnan(sj), ni = isnan(si);
+    if (nj || ni) return !nj && ni ? true : (nj && ni ? j < i : false);
+    if (sj != si) return sj > si;
+    bool zj = signbit(sj), zi = signbit(si);  // equal values differ only as -0 and +0
+    return zj != zi ? zi : j < i;
+}
+
+// Launch: grid = B (a block per row), block 256; a thread per node counts the nodes ahead of it.
+extern "C" __global__ void topk_rank(const float* __restrict__ scores, int* idx, int batch, int nodes, int keep) {
+    int q = blockIdx.x;
+    if (q >= batch) return;
+    const float* s = scores + (long long) q * nodes;
+    for (int i = threadIdx.x; i < nodes; i += blockDim.x) {
+        int rank = 0;
+        for (int j = 0; j < nodes; j++) rank += (j != i && ranks_before(s[j], j, s[i], i)) ? 1 : 0;
+        if (rank < keep) idx[(long long) q * keep + rank] = i;
     }
 }
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The device half of the GPU run, on the GPU machine (after benchmarks/gpu/prepare.sh here). Stages:
-#   tests        the GPU test suite (package org.sdd4j.backend.cuda: every op against the reference, and
-#                CudaModelParityTest: AASIST, AASIST-L, mini SSL-AASIST, mini AntiDeepfake against PyTorch's logits)
+#   tests        the GPU test suite (package org.sdd4j.backend.cuda: every op against the reference,
+#                CudaModelParityTest: AASIST, AASIST-L, mini SSL-AASIST, mini AntiDeepfake against PyTorch's logits,
+#                and CudaTrainingTest: whole-model gradients against PyTorch, SFT and GRPO steps against the CPU)
 #   parity       CudaModelParityTest alone (for the calls that bring a mini checkpoint in .device-fixtures)
 #   kernels      the kernel bandwidth benchmark
 #   bench        GPU scoring: sdd4j float32 and TF32 (AASIST b1, SSL-AASIST 300M b1 and b64)

@@ -243,7 +243,7 @@ const Kernel kKernels[] = {
     SDD4J_KERNEL(gather_scaled_backward), SDD4J_KERNEL(attentive_pool_forward),
     SDD4J_KERNEL(attentive_pool_backward), SDD4J_KERNEL(dropout_forward), SDD4J_KERNEL(dropout_backward),
     SDD4J_KERNEL(weightnorm_norms), SDD4J_KERNEL(weightnorm_forward), SDD4J_KERNEL(weightnorm_backward_dot),
-    SDD4J_KERNEL(weightnorm_backward_v), SDD4J_KERNEL(sum_squares),
+    SDD4J_KERNEL(weightnorm_backward_v), SDD4J_KERNEL(sum_squares), SDD4J_KERNEL(topk_rank),
     // The emulator's own tests (selftest.cu); never in the fatbin.
     SDD4J_KERNEL(selftest_block_sum), SDD4J_KERNEL(selftest_divergent_barrier), SDD4J_KERNEL(selftest_diverged_shuffle),
 };

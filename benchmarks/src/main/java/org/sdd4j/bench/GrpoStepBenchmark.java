@@ -54,7 +54,7 @@ public final class GrpoStepBenchmark {
             @Override
             public org.sdd4j.tensor.Tensor logits(org.sdd4j.backend.Ops ops, org.sdd4j.tensor.Tensor waveforms) {
                 org.sdd4j.tensor.Tensor out = model.logits(ops, waveforms);
-                last[0] = out.toFloatArray();
+                last[0] = ops.download(out).toFloatArray();
                 return out;
             }
 
@@ -114,16 +114,18 @@ public final class GrpoStepBenchmark {
         long weightsBytes;
         SpoofModel model;
         ModelFamily family;
+        // Parameters live where the backend computes (device memory on a GPU).
+        Backend backend = Detector.createBackend(threads);
         try (StateDict sd = ModelLoader.normalise(Checkpoints.open(checkpoint))) {
             family = ModelLoader.detect(sd);
             weightsBytes = sd.tensors().values().stream().mapToLong(t -> t.numel() * t.dtype().byteSize()).sum();
-            params = Parameters.copyOf(sd, name -> true);
+            params = Parameters.copyOf(sd, name -> true, backend);
             model = ModelLoader.build(family, params.stateDict(), Optional.empty());
         }
         float[][] lastLogits = new float[1][];
         SpoofModel policy = spy(model, lastLogits);
         ModelFamily f = family;
-        try (params; Backend backend = Detector.createBackend(threads); Adam adam = new Adam(params, ADAMW);
+        try (params; backend; Adam adam = new Adam(params, ADAMW);
              GrpoStep step = new GrpoStep(policy, params, sd -> ModelLoader.build(f, sd, Optional.empty()), adam,
                      backend, 100, options, 11)) {
             double loadMs = (System.nanoTime() - t0) / 1e6;

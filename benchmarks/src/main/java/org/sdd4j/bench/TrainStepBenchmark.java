@@ -108,6 +108,8 @@ public final class TrainStepBenchmark {
         SpoofModel built;
         // The writable copy is all training needs: the mapped checkpoint is closed before the first step, so
         // its pages do not count towards the peak (torch likewise frees the loaded state dict).
+        // Parameters live where the backend computes (device memory on a GPU).
+        Backend backend = Detector.createBackend(threads);
         try (StateDict sd = ModelLoader.normalise(Checkpoints.open(checkpoint))) {
             ModelFamily family = ModelLoader.detect(sd);
             if (family != model.family) {
@@ -115,11 +117,11 @@ public final class TrainStepBenchmark {
                         + " model, not " + model.id);
             }
             weightsBytes = sd.tensors().values().stream().mapToLong(t -> t.numel() * t.dtype().byteSize()).sum();
-            params = Parameters.copyOf(sd, name -> true); // the reference loops hand every parameter to Adam
+            params = Parameters.copyOf(sd, name -> true, backend); // the reference loops hand every parameter to Adam
             built = ModelLoader.build(family, params.stateDict(), Optional.empty());
         }
         LastLogits spy = new LastLogits(built);
-        try (params; Backend backend = Detector.createBackend(threads);
+        try (params; backend;
              Adam adam = new Adam(params, model.optimizer)) {
             double loadMs = (System.nanoTime() - t0) / 1e6;
             TrainStep step = new TrainStep(spy, params, adam, backend, CLASS_WEIGHTS, Double.POSITIVE_INFINITY);
@@ -180,7 +182,7 @@ public final class TrainStepBenchmark {
         @Override
         public Tensor logits(Ops ops, Tensor waveforms) {
             Tensor out = model.logits(ops, waveforms);
-            last = out.toFloatArray();
+            last = ops.download(out).toFloatArray();
             return out;
         }
 

@@ -52,6 +52,10 @@ public final class Tape {
 
         void release(Tensor gradient);
 
+        /** Refuses a parameter or gradient storage the computation cannot accumulate into ({@link #bindGrad}). */
+        default void checkBound(Tensor parameter, Tensor storage) {
+        }
+
         /** Sets every element of a gradient this allocator made; host memory by default. */
         default void fill(Tensor gradient, float value) {
             for (long i = 0, n = gradient.numel(); i < n; i++) {
@@ -120,6 +124,7 @@ public final class Tape {
         if (storage.numel() != parameter.numel()) {
             throw new IllegalArgumentException("gradient storage " + storage + " does not fit " + parameter);
         }
+        allocator.checkBound(parameter, storage);
         grads.put(key(parameter), storage);
         bound.add(key(parameter));
     }

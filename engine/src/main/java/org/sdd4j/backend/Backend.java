@@ -26,6 +26,11 @@ public interface Backend extends AutoCloseable {
     /** The caching allocator {@link Ops} scopes take activations from; closed with the backend. */
     org.sdd4j.tensor.MemoryPool memory();
 
+    /** The activation memory's peaks for a log line ("X MiB held, Y MiB in use, ..."). */
+    default String memoryPeaks() {
+        return memory().peaks();
+    }
+
     /** Where this provider's activations live; CPU providers compute on host memory. */
     default Device device() {
         return Device.CPU;
@@ -236,10 +241,19 @@ public interface Backend extends AutoCloseable {
     }
 
     /**
-     * A graph pool's kept nodes: {@code y[b, r, :] = h[b, idx[b][r], :] * s[b, idx[b][r]]} for {@code h}
-     * {@code [B, N, D]} and scores {@code s} {@code [B, N, 1]}.
+     * A graph pool's ranking: {@code idx[b, r]} (int32, {@code [B, keep]}) = the node of rank r by descending
+     * score in row b of {@code scores} ({@code [B, N]} or {@code [B, N, 1]}), ties to the lower node, as
+     * torch.topk's order and a stable sort give. On the device the scores never come down to the host.
      */
-    default void gatherScaled(Tensor h, Tensor s, int[][] idx, Tensor y) {
+    default void topK(Tensor scores, int keep, Tensor idx) {
+        HostGlue.topK(scores, keep, idx);
+    }
+
+    /**
+     * A graph pool's kept nodes: {@code y[b, r, :] = h[b, idx[b, r], :] * s[b, idx[b, r]]} for {@code h}
+     * {@code [B, N, D]}, scores {@code s} {@code [B, N, 1]} and int32 indices {@code idx} {@code [B, keep]}.
+     */
+    default void gatherScaled(Tensor h, Tensor s, Tensor idx, Tensor y) {
         HostGlue.gatherScaled(h, s, idx, y);
     }
 
@@ -297,7 +311,7 @@ public interface Backend extends AutoCloseable {
     }
 
     /** Gradients of {@link #gatherScaled} into the gathered nodes and their scores. */
-    default void gatherScaledBackward(Tensor h, Tensor s, int[][] idx, Tensor dy, Tensor dh, Tensor ds) {
+    default void gatherScaledBackward(Tensor h, Tensor s, Tensor idx, Tensor dy, Tensor dh, Tensor ds) {
         HostGlue.gatherScaledBackward(h, s, idx, dy, dh, ds);
     }
 

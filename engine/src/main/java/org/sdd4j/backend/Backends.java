@@ -13,8 +13,8 @@ import org.sdd4j.nativelib.CudaLibraries;
 /**
  * Picks the backend: CUDA when {@link CudaLibraries} reports a usable GPU, the GPU backend has passed its suite on
  * hardware ({@link CudaBackend#VERIFIED_ON_HARDWARE}) <em>and</em> every operation the
- * models run for scoring is on the GPU ({@link CudaBackend#NOT_ON_GPU} is empty; training never defaults to
- * the GPU, see {@link #forTraining}), else oneDNN when its library loads
+ * models run is on the GPU ({@link CudaBackend#NOT_ON_GPU} is empty), for scoring and training alike, else oneDNN
+ * when its library loads
  * here, else the portable Vector API provider. {@code -Dsdd4j.backend=reference|vector|dnnl|cuda} forces
  * one; forcing {@code dnnl} or {@code cuda} where it cannot start is an error rather than a silent
  * fallback, so a benchmark or a bug report never measures the wrong thing.
@@ -59,24 +59,6 @@ public final class Backends {
         return Boolean.getBoolean(PROFILE_PROPERTY) ? new ProfilingBackend(b, System.err) : b;
     }
 
-    /**
-     * The backend for training with {@code threads} worker threads: the rule of {@link #select(int)} except
-     * that CUDA is never the default, since training does not run on the GPU yet
-     * ({@link CudaBackend#NOT_ON_GPU_FOR_TRAINING}).
-     *
-     * @throws IllegalStateException when {@code -Dsdd4j.backend=cuda} forces the GPU
-     */
-    public static Backend forTraining(int threads) {
-        String forced = System.getProperty(PROPERTY);
-        if (forced != null && !forced.isBlank() && Provider.parse(forced) == Provider.CUDA) {
-            throw new IllegalStateException("-D" + PROPERTY + "=cuda, but training does not run on the GPU yet ("
-                    + String.join("; ", CudaBackend.NOT_ON_GPU_FOR_TRAINING) + "); remove the property to train on"
-                    + " the CPU backend");
-        }
-        Backend b = select(forced, threads, false).backend();
-        return Boolean.getBoolean(PROFILE_PROPERTY) ? new ProfilingBackend(b, System.err) : b;
-    }
-
     /** {@code -Dsdd4j.profile=true} wraps the backend in a {@link ProfilingBackend} that prints per-op times on close. */
     public static final String PROFILE_PROPERTY = "sdd4j.profile";
 
@@ -93,11 +75,6 @@ public final class Backends {
      * @throws IllegalStateException    if {@code forced} is {@code dnnl} and oneDNN cannot be used
      */
     public static BackendChoice select(String forced, int threads) {
-        return select(forced, threads, true);
-    }
-
-    /** @param gpuByDefault whether the default rule may pick CUDA (not for training) */
-    private static BackendChoice select(String forced, int threads, boolean gpuByDefault) {
         if (threads < 1) {
             throw new IllegalArgumentException("threads must be >= 1, got " + threads);
         }
@@ -131,9 +108,7 @@ public final class Backends {
         }
         CudaAvailability gpu = CudaLibraries.probe();
         String notGpu;
-        if (!gpuByDefault) {
-            notGpu = "CUDA not used: training runs on the CPU backends only";
-        } else if (!gpu.usable()) {
+        if (!gpu.usable()) {
             notGpu = "CUDA not used: " + gpu.reason();
         } else if (!CudaBackend.VERIFIED_ON_HARDWARE) {
             notGpu = "CUDA not used by default: the GPU backend has not yet passed its test suite on GPU hardware"
@@ -158,13 +133,10 @@ public final class Backends {
         }
     }
 
-    /** What the GPU does and does not do, for the chosen-backend line of {@code sdd4j info}. */
+    /** What the GPU does not do, for the chosen-backend line of {@code sdd4j info}. */
     private static String gpuCoverage() {
-        String training = "; scoring runs on the GPU, training does not yet (it uses the CPU backend: "
-                + String.join("; ", CudaBackend.NOT_ON_GPU_FOR_TRAINING) + " are host-side)";
-        return CudaBackend.NOT_ON_GPU.isEmpty() ? training
-                : "; not yet on the GPU (these fail on device tensors): " + String.join("; ", CudaBackend.NOT_ON_GPU)
-                + training;
+        return CudaBackend.NOT_ON_GPU.isEmpty() ? "; scoring and training run on the GPU"
+                : "; not yet on the GPU (these fail on device tensors): " + String.join("; ", CudaBackend.NOT_ON_GPU);
     }
 
     private static String describeDnnl(DnnlBackend d) {

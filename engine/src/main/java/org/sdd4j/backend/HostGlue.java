@@ -1,6 +1,7 @@
 package org.sdd4j.backend;
 
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 
 import org.sdd4j.tensor.Tensor;
 
@@ -172,11 +173,29 @@ final class HostGlue {
         }
     }
 
-    static void gatherScaled(Tensor h, Tensor s, int[][] idx, Tensor y) {
-        int b = h.dim(0), n = h.dim(1), d = h.dim(2), keep = idx[0].length;
+    static void topK(Tensor scores, int keep, Tensor idx) {
+        int b = scores.dim(0), n = scores.dim(1);
+        for (int q = 0; q < b; q++) {
+            final int batch = q;
+            Integer[] order = new Integer[n];
+            java.util.Arrays.setAll(order, i -> i);
+            // A stable sort: ties keep the lower node first.
+            java.util.Arrays.sort(order, java.util.Comparator.comparingDouble(i -> -scores.getFloat((long) batch * n + i)));
+            for (int r = 0; r < keep; r++) {
+                idx.data().setAtIndex(ValueLayout.JAVA_INT, (long) q * keep + r, order[r]);
+            }
+        }
+    }
+
+    private static int node(Tensor idx, long at) {
+        return idx.data().getAtIndex(ValueLayout.JAVA_INT, at);
+    }
+
+    static void gatherScaled(Tensor h, Tensor s, Tensor idx, Tensor y) {
+        int b = h.dim(0), n = h.dim(1), d = h.dim(2), keep = idx.dim(1);
         for (int q = 0; q < b; q++) {
             for (int r = 0; r < keep; r++) {
-                int node = idx[q][r];
+                int node = node(idx, (long) q * keep + r);
                 float sv = s.getFloat((long) q * n + node);
                 for (int k = 0; k < d; k++) {
                     y.setFloat(((long) q * keep + r) * d + k, h.getFloat(((long) q * n + node) * d + k) * sv);
@@ -359,11 +378,11 @@ final class HostGlue {
         }
     }
 
-    static void gatherScaledBackward(Tensor h, Tensor s, int[][] idx, Tensor dy, Tensor dh, Tensor ds) {
-        int b = h.dim(0), n = h.dim(1), d = h.dim(2), keep = idx[0].length;
+    static void gatherScaledBackward(Tensor h, Tensor s, Tensor idx, Tensor dy, Tensor dh, Tensor ds) {
+        int b = h.dim(0), n = h.dim(1), d = h.dim(2), keep = idx.dim(1);
         for (int q = 0; q < b; q++) {
             for (int r = 0; r < keep; r++) {
-                int node = idx[q][r];
+                int node = node(idx, (long) q * keep + r);
                 long so = (long) q * n + node;
                 float sv = s.getFloat(so);
                 double acc = 0;

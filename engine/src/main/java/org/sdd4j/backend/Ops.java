@@ -57,12 +57,6 @@ public final class Ops implements AutoCloseable {
 
     private Ops(Backend backend, Arena arena, boolean training, boolean record, java.util.random.RandomGenerator rng,
                 boolean updateStatistics, LayerRecorder recorder) {
-        if (training && backend.device() != org.sdd4j.tensor.Device.CPU) {
-            // Gradients, dropout masks and the optimiser still live in host memory (see CudaBackend's javadoc).
-            throw new UnsupportedOperationException("training runs on the CPU backends only; " + backend.name()
-                    + " scores (inference) but does not train yet: " + String.join("; ",
-                    org.sdd4j.backend.cuda.CudaBackend.NOT_ON_GPU_FOR_TRAINING));
-        }
         this.backend = backend;
         this.arena = arena;
         this.training = training;
@@ -85,6 +79,16 @@ public final class Ops implements AutoCloseable {
             @Override
             public void fill(Tensor gradient, float value) {
                 backend.fill(gradient, value);
+            }
+
+            @Override
+            public void checkBound(Tensor parameter, Tensor storage) {
+                // A GPU backend reads a host tensor as a cached device copy: gradients bound there would be lost.
+                if (storage.device() != backend.device() || parameter.device() != backend.device()) {
+                    throw new IllegalArgumentException("parameter " + parameter + " with gradient " + storage
+                            + " is not where " + backend.name() + " computes (" + backend.device() + "): build the"
+                            + " parameters with Parameters.copyOf(source, trainable, backend)");
+                }
             }
         }) : null;
     }

@@ -60,6 +60,11 @@ public final class ProfilingBackend implements Backend {
     }
 
     @Override
+    public String memoryPeaks() {
+        return inner.memoryPeaks();
+    }
+
+    @Override
     public org.sdd4j.tensor.Device device() {
         return inner.device();
     }
@@ -276,7 +281,12 @@ public final class ProfilingBackend implements Backend {
     }
 
     @Override
-    public void gatherScaled(Tensor h, Tensor s, int[][] idx, Tensor y) {
+    public void topK(Tensor scores, int keep, Tensor idx) {
+        timed("topK", () -> inner.topK(scores, keep, idx));
+    }
+
+    @Override
+    public void gatherScaled(Tensor h, Tensor s, Tensor idx, Tensor y) {
         timed("gatherScaled", () -> inner.gatherScaled(h, s, idx, y));
     }
 
@@ -325,7 +335,7 @@ public final class ProfilingBackend implements Backend {
     }
 
     @Override
-    public void gatherScaledBackward(Tensor h, Tensor s, int[][] idx, Tensor dy, Tensor dh, Tensor ds) {
+    public void gatherScaledBackward(Tensor h, Tensor s, Tensor idx, Tensor dy, Tensor dh, Tensor ds) {
         timed("gatherScaledBackward", () -> inner.gatherScaledBackward(h, s, idx, dy, dh, ds));
     }
 

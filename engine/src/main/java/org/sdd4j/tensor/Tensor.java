@@ -171,6 +171,14 @@ public final class Tensor {
         return new Tensor(data.asSlice(offset * dtype.byteSize(), bytes), dtype, device, shape);
     }
 
+    /** The same memory read as {@code type}, which must have this tensor's element size (float32 bits as int32). */
+    public Tensor as(DType type) {
+        if (type.byteSize() != dtype.byteSize()) {
+            throw new IllegalArgumentException("cannot view " + this + " as " + type);
+        }
+        return new Tensor(data, type, device, shape);
+    }
+
     /** A view of entries [from, to) along the first dimension. */
     public Tensor slice0(int from, int to) {
         if (from < 0 || to > shape[0] || from > to) {

@@ -120,9 +120,9 @@ public final class Trainer {
         if (train.isEmpty()) {
             throw new IllegalArgumentException(cfg.train().protocol() + ": no training utterances");
         }
-        try (Arena arena = Arena.ofShared(); Backend backend = Backends.forTraining(threads);
+        try (Arena arena = Arena.ofShared(); Backend backend = Backends.cpu(threads);
              StateDict initial = initialWeights(arena);
-             Parameters params = Parameters.copyOf(withNewHead(initial, arena), trainable(initial))) {
+             Parameters params = Parameters.copyOf(withNewHead(initial, arena), trainable(initial), backend)) {
             AasistConfig aasist = aasistConfig(initial);
             LayerFusionConfig fusion = layerFusionConfig(initial);
             Function<StateDict, SpoofModel> build = sd -> aasist != null ? new Aasist(sd, aasist)
@@ -209,10 +209,9 @@ public final class Trainer {
                                 group.clear();
                                 stepNo++;
                                 if (!peakLogged) {
-                                    // The pool holds activations and gradients only (weights live in their blocks).
-                                    log.printf("activations peak (first step): %.1f MiB held, %.1f MiB in use%n",
-                                            backend.memory().peakBytes() / 1048576.0,
-                                            backend.memory().peakLiveBytes() / 1048576.0);
+                                    // CPU: the pool holds activations and gradients only (weights live in their
+                                    // blocks); GPU: the device allocator holds the weight blocks too.
+                                    log.printf("activations peak (first step): %s%n", backend.memoryPeaks());
                                     peakLogged = true;
                                 }
                                 ObjectNode line = JSON.createObjectNode().put("type", "step").put("step", stepNo)

@@ -38,9 +38,11 @@ import static org.sdd4j.backend.cuda.CudaKernels.Ptr;
  * cuBLASLt round matrix-product inputs to TF32 on tensor cores; see {@link #TF32_PROPERTY} for the
  * tolerances the tests hold it to.
  *
- * <p><b>Scope.</b> Inference only: scoring runs end to end on the GPU ({@link #NOT_ON_GPU} is empty);
- * training does not yet ({@link #NOT_ON_GPU_FOR_TRAINING}), although the backward kernels exist and are
- * tested op by op.
+ * <p><b>Scope.</b> Scoring and training run end to end on the GPU ({@link #NOT_ON_GPU} is empty). To train,
+ * build the {@link org.sdd4j.train.Parameters} on this backend: weights, gradients and Adam's moments then live
+ * in device memory, and a taping scope keeps activations and gradients there too ({@link #take}). The host
+ * draws dropout masks (so every backend drops the same elements for one seed), evaluates the loss in double
+ * from the batch's downloaded logits, and ranks graph-pool scores.
  *
  * <p>Every method queues work on the one stream and returns; copies to the host wait for it. Gradient
  * outputs accumulate ({@code +=}) as {@link Backend} specifies; null gradient targets mean "not wanted".
@@ -78,17 +80,6 @@ public final class CudaBackend implements Backend {
      * to true in the commit that records a passing run.
      */
     public static final boolean VERIFIED_ON_HARDWARE = false;
-
-    /**
-     * What keeps training off the GPU: the kernels exist (every backward op, the losses, Adam/AdamW), but the
-     * taped training path still keeps these in host memory. {@link org.sdd4j.backend.Ops} refuses a training
-     * scope on a GPU backend with this list, and {@link org.sdd4j.backend.Backends#forTraining} never picks
-     * CUDA.
-     */
-    public static final java.util.List<String> NOT_ON_GPU_FOR_TRAINING = java.util.List.of(
-            "tape gradients and recorded activations (host memory pool)",
-            "backward steps of the layout/graph glue and weight norm (host loops in Ops and the models)",
-            "dropout masks", "losses and the optimiser step on host parameters");
 
     private static final int BLOCK = 256;
 
@@ -144,6 +135,12 @@ public final class CudaBackend implements Backend {
     @Override
     public Device device() {
         return Device.CUDA;
+    }
+
+    /** The device allocator's peaks: activations, gradients, and (when training) weights and optimiser state. */
+    @Override
+    public String memoryPeaks() {
+        return memory.peaks();
     }
 
     /** A device tensor from the caching allocator, given back when {@code arena} closes. */
@@ -885,30 +882,24 @@ public final class CudaBackend implements Backend {
         memory.give(pw.index);
     }
 
-    /** {@code y[b, r, :] = h[b, idx[b][r], :] * s[b, idx[b][r]]} ({@code s} is {@code [B, N, 1]}). */
+    /** A block per row ranks its N scores (a thread per node counts those ahead of it): no host round trip. */
     @Override
-    public void gatherScaled(Tensor h, Tensor s, int[][] idx, Tensor y) {
-        DeviceBuffer index = upload(flatten(idx));
-        launch("gather_scaled_forward", elementwiseGrid(y.numel()), BLOCK, p(h), p(s), new Ptr(index.address()),
-                p(y), h.dim(0), h.dim(1), idx[0].length, h.dim(2));
-        memory.give(index);
+    public void topK(Tensor scores, int keep, Tensor idx) {
+        int b = scores.dim(0), n = scores.dim(1);
+        launch("topk_rank", b, BLOCK, p(scores), p(idx), b, n, keep);
+    }
+
+    /** {@code y[b, r, :] = h[b, idx[b, r], :] * s[b, idx[b, r]]} ({@code s} is {@code [B, N, 1]}). */
+    @Override
+    public void gatherScaled(Tensor h, Tensor s, Tensor idx, Tensor y) {
+        launch("gather_scaled_forward", elementwiseGrid(y.numel()), BLOCK, p(h), p(s), p(idx), p(y), h.dim(0),
+                h.dim(1), idx.dim(1), h.dim(2));
     }
 
     @Override
-    public void gatherScaledBackward(Tensor h, Tensor s, int[][] idx, Tensor dy, Tensor dh, Tensor ds) {
-        DeviceBuffer index = upload(flatten(idx));
-        launch("gather_scaled_backward", elementwiseGrid((long) h.dim(0) * idx[0].length), BLOCK, p(h), p(s),
-                new Ptr(index.address()), p(dy), p(dh), p(ds), h.dim(0), h.dim(1), idx[0].length, h.dim(2));
-        memory.give(index);
-    }
-
-    private static int[] flatten(int[][] idx) {
-        int keep = idx[0].length;
-        int[] flat = new int[idx.length * keep];
-        for (int q = 0; q < idx.length; q++) {
-            System.arraycopy(idx[q], 0, flat, q * keep, keep);
-        }
-        return flat;
+    public void gatherScaledBackward(Tensor h, Tensor s, Tensor idx, Tensor dy, Tensor dh, Tensor ds) {
+        launch("gather_scaled_backward", elementwiseGrid((long) h.dim(0) * idx.dim(1)), BLOCK, p(h), p(s), p(idx),
+                p(dy), p(dh), p(ds), h.dim(0), h.dim(1), idx.dim(1), h.dim(2));
     }
 
     /**

@@ -37,7 +37,7 @@ public final class CudaKernels implements AutoCloseable {
             "pairwise_product_forward", "pairwise_product_backward", "pair_scores_forward", "pair_scores_backward_h",
             "pair_scores_backward_w", "gather_scaled_forward", "gather_scaled_backward", "attentive_pool_forward",
             "attentive_pool_backward", "dropout_forward", "dropout_backward", "weightnorm_norms", "weightnorm_forward",
-            "weightnorm_backward_dot", "weightnorm_backward_v", "sum_squares");
+            "weightnorm_backward_dot", "weightnorm_backward_v", "sum_squares", "topk_rank");
 
     /** A device pointer argument (null pointers are {@code new Ptr(0)}). */
     public record Ptr(long address) {

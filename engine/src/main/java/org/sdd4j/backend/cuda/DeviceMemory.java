@@ -26,6 +26,8 @@ public final class DeviceMemory implements AutoCloseable {
     private final Map<Long, Long> sizes = new HashMap<>();
     private long cachedBytes;
     private long liveBytes;
+    private long peakBytes;
+    private long peakLiveBytes;
     private boolean closed;
 
     DeviceMemory(GpuRuntime runtime) {
@@ -49,6 +51,7 @@ public final class DeviceMemory implements AutoCloseable {
             }
             cachedBytes -= e.getKey();
             liveBytes += e.getKey();
+            peakLiveBytes = Math.max(peakLiveBytes, liveBytes);
             return new DeviceBuffer(address, e.getKey());
         }
         long address;
@@ -63,6 +66,8 @@ public final class DeviceMemory implements AutoCloseable {
         }
         sizes.put(address, size);
         liveBytes += size;
+        peakLiveBytes = Math.max(peakLiveBytes, liveBytes);
+        peakBytes = Math.max(peakBytes, liveBytes + cachedBytes);
         return new DeviceBuffer(address, size);
     }
 
@@ -105,6 +110,15 @@ public final class DeviceMemory implements AutoCloseable {
     /** Bytes held in the cache for reuse. */
     public synchronized long cachedBytes() {
         return cachedBytes;
+    }
+
+    /**
+     * The most device memory held (handed out and cached) and handed out at once, for a log line: "X MiB held,
+     * Y MiB in use".
+     */
+    public synchronized String peaks() {
+        return String.format(java.util.Locale.ROOT, "%.1f MiB held, %.1f MiB in use (device)", peakBytes / 1048576.0,
+                peakLiveBytes / 1048576.0);
     }
 
     /** Frees every cached block back to the driver. */

@@ -90,11 +90,10 @@ final class GraphOps {
      * {@code y[b, r, :] = h[b, idx[b][r], :] * s[b, idx[b][r]]}: the kept nodes of a graph pool, scaled by
      * their scores ({@code s} is {@code [B, N, 1]}).
      */
-    static Tensor gatherScaled(Ops ops, Tensor h, Tensor s, int[][] idx) {
-        int b = h.dim(0), n = h.dim(1), d = h.dim(2), keep = idx[0].length;
-        Tensor y = ops.empty(b, keep, d);
+    static Tensor gatherScaled(Ops ops, Tensor h, Tensor s, Tensor idx) {
+        Tensor y = ops.empty(h.dim(0), idx.dim(1), h.dim(2));
         ops.backend().gatherScaled(h, s, idx, y);
-        ops.record(y, Ops.saved(h, s),
+        ops.record(y, Ops.saved(h, s, idx),
                 dy -> ops.backend().gatherScaledBackward(h, s, idx, dy, ops.tape().grad(h), ops.tape().grad(s)), h, s);
         return y;
     }

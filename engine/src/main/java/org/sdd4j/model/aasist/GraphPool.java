@@ -1,11 +1,10 @@
 package org.sdd4j.model.aasist;
 
-import java.util.Arrays;
-import java.util.Comparator;
 import org.sdd4j.backend.Activation;
 import org.sdd4j.backend.Ops;
 import org.sdd4j.checkpoint.StateDict;
 import org.sdd4j.nn.Linear;
+import org.sdd4j.tensor.DType;
 import org.sdd4j.tensor.Tensor;
 
 /**
@@ -33,19 +32,9 @@ final class GraphPool {
         int b = h.dim(0), n = h.dim(1);
         Tensor scores = ops.actInPlace(Activation.SIGMOID, proj.forward(ops, ops.dropout(h, SCORE_DROPOUT)));
         int keep = kept(n, ratio);
-        // Ranking a few dozen scores is host work: the scores come down, the gather runs where h lives.
-        Tensor hostScores = ops.download(scores);
-        int[][] idx = new int[b][];
-        for (int q = 0; q < b; q++) {
-            final int batch = q;
-            Integer[] order = new Integer[n];
-            Arrays.setAll(order, i -> i);
-            Arrays.sort(order, Comparator.comparingDouble(i -> -hostScores.getFloat((long) batch * n + i)));
-            idx[q] = new int[keep];
-            for (int r = 0; r < keep; r++) {
-                idx[q][r] = order[r];
-            }
-        }
+        // The ranking runs where the scores are (on a GPU, no round trip to the host); int32 node indices.
+        Tensor idx = ops.empty(b, keep).as(DType.I32);
+        ops.backend().topK(scores.reshape(b, n), keep, idx);
         return GraphOps.gatherScaled(ops, h, scores, idx);
     }
 }

@@ -269,4 +269,25 @@ class CudaBackendOpsTest extends GpuOpsFixture {
             assertClose(expected, out, 1e-6, "weight norm over dim " + dim);
         }
     }
+
+    @Test
+    void topKRanksByDescendingScoreWithTiesToTheLowerNode() {
+        // Scores drawn from a few values, so that ties are common; -0 and +0 both appear.
+        float[] values = {0.25f, 0.5f, 0.5f, -0f, 0f, 0.75f};
+        int b = 3, n = 29, keep = 11;
+        Tensor scores = Tensor.zeros(arena, b, n);
+        for (long i = 0; i < scores.numel(); i++) {
+            scores.setFloat(i, values[random.nextInt(values.length)]);
+        }
+        Tensor expected = Tensor.zeros(arena, org.sdd4j.tensor.DType.I32, b, keep);
+        ref.topK(scores, keep, expected);
+        Tensor idx = gpu.toDevice(Tensor.zeros(arena, b, keep), arena).as(org.sdd4j.tensor.DType.I32);
+        gpu.topK(dev(scores), keep, idx);
+        Tensor actual = gpu.toHost(idx.as(org.sdd4j.tensor.DType.F32), arena).as(org.sdd4j.tensor.DType.I32);
+        for (long i = 0; i < expected.numel(); i++) {
+            assertEquals(expected.data().getAtIndex(java.lang.foreign.ValueLayout.JAVA_INT, i),
+                    actual.data().getAtIndex(java.lang.foreign.ValueLayout.JAVA_INT, i), "rank " + i % keep + " of row "
+                            + i / keep);
+        }
+    }
 }

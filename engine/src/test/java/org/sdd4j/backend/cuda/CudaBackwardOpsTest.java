@@ -159,14 +159,15 @@ class CudaBackwardOpsTest extends GpuOpsFixture {
     @Test
     void gatherScaledBackwardForFeaturesAndScores() {
         int b = 2, n = 7, d = 5;
-        int[][] idx = {{4, 0, 6}, {1, 5, 2}};
-        Tensor h = randn(b, n, d), s = randn(b, n, 1), dy = randn(b, idx[0].length, d);
+        Tensor idx = indices(new int[][] {{4, 0, 6}, {1, 5, 2}});
+        Tensor h = randn(b, n, d), s = randn(b, n, 1), dy = randn(b, idx.dim(1), d);
         Tensor[] in = {h, s};
+        Tensor deviceIdx = dev(idx.as(org.sdd4j.tensor.DType.F32)).as(org.sdd4j.tensor.DType.I32);
         BiConsumer<Tensor[], Tensor> f = (x, y) -> ref.gatherScaled(x[0], x[1], idx, y);
         assertVjp("gather scaled dh", in, 0, dy, 1, f,
-                (g, dh) -> gpu.gatherScaledBackward(dev(h), dev(s), idx, g, dh, null));
+                (g, dh) -> gpu.gatherScaledBackward(dev(h), dev(s), deviceIdx, g, dh, null));
         assertVjp("gather scaled ds", in, 1, dy, 1, f,
-                (g, ds) -> gpu.gatherScaledBackward(dev(h), dev(s), idx, g, null, ds));
+                (g, ds) -> gpu.gatherScaledBackward(dev(h), dev(s), deviceIdx, g, null, ds));
     }
 
     @Test

@@ -59,6 +59,17 @@ abstract class GpuOpsFixture {
         return t;
     }
 
+    /** A host int32 tensor {@code [rows, cols]} of {@code values}. */
+    protected Tensor indices(int[][] values) {
+        Tensor t = Tensor.zeros(arena, org.sdd4j.tensor.DType.I32, values.length, values[0].length);
+        for (int q = 0; q < values.length; q++) {
+            for (int r = 0; r < values[q].length; r++) {
+                t.data().setAtIndex(java.lang.foreign.ValueLayout.JAVA_INT, (long) q * values[q].length + r, values[q][r]);
+            }
+        }
+        return t;
+    }
+
     /** A device copy of {@code host}, freed with the test's arena. */
     protected Tensor dev(Tensor host) {
         return gpu.toDevice(host, arena);
