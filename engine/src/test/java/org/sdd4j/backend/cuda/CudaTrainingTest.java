@@ -158,4 +158,55 @@ class CudaTrainingTest {
         }
         return all;
     }
+
+    /** A GPU backend reads a host tensor as a cached device copy, so gradients bound in host memory would be lost. */
+    @Test
+    void gradientsInHostMemoryAreRefused() {
+        try (Arena arena = Arena.ofConfined();
+             Parameters host = Parameters.copyOf(tiny(arena), k -> true);
+             org.sdd4j.backend.Ops ops = org.sdd4j.backend.Ops.training(gpu, true, null)) {
+            var e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                    () -> host.watch(ops.tape()));
+            assertTrue(e.getMessage().contains("Parameters.copyOf(source, trainable, backend)"), e.getMessage());
+        }
+    }
+
+    /** A checkpoint of device parameters and their Adam moments restores, value for value, into host ones. */
+    @Test
+    void checkpointsOfDeviceParametersRestoreOnTheHost(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        try (Arena arena = Arena.ofConfined();
+             Parameters device = Parameters.copyOf(tiny(arena), k -> true, gpu);
+             Adam adam = new Adam(device, Adam.Config.adamW(1e-2, 0.01));
+             Parameters host = Parameters.copyOf(tiny(arena), k -> true);
+             Adam restored = new Adam(host, Adam.Config.adamW(1e-2, 0.01))) {
+            for (Parameters.Entry e : device.entries()) {
+                gpu.fill(e.grad(), 0.5f);
+            }
+            adam.step(1e-2, e -> true);
+            org.sdd4j.train.CheckpointStore store = new org.sdd4j.train.CheckpointStore(dir);
+            java.nio.file.Path saved = store.save(device, adam, null, new org.sdd4j.train.CheckpointStore.State(1, 0, 1));
+            store.restore(saved, host, restored);
+            for (int k = 0; k < host.entries().size(); k++) {
+                String name = host.entries().get(k).name();
+                assertEquals(1, restored.steps(name), name + " optimiser steps");
+                float[][] pairs = {
+                    device.toHost(device.entries().get(k).value(), arena).toFloatArray(),
+                    host.entries().get(k).value().toFloatArray(),
+                    device.toHost(adam.moments(name)[1], arena).toFloatArray(),
+                    restored.moments(name)[1].toFloatArray()};
+                org.junit.jupiter.api.Assertions.assertArrayEquals(pairs[0], pairs[1], name + " weights");
+                org.junit.jupiter.api.Assertions.assertArrayEquals(pairs[2], pairs[3], name + " second moment");
+                assertTrue(pairs[2][0] > 0, name + ": the step wrote the moments");
+            }
+        }
+    }
+
+    /** Two small tensors, as a checkpoint would hold them. */
+    private static StateDict tiny(Arena arena) {
+        java.util.Map<String, org.sdd4j.tensor.Tensor> map = new java.util.LinkedHashMap<>();
+        map.put("w", org.sdd4j.tensor.Tensor.of(arena, new float[] {1, -2, 3, -4, 5, -6}, 2, 3));
+        map.put("b", org.sdd4j.tensor.Tensor.of(arena, new float[] {0.5f, -0.5f}, 2));
+        return StateDict.of(java.nio.file.Path.of("tiny"), arena, map);
+    }
 }
