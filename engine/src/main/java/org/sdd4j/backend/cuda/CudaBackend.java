@@ -62,13 +62,12 @@ public final class CudaBackend implements Backend {
     public static final String TF32_PROPERTY = "sdd4j.cuda.tf32";
 
     /**
-     * What inference (scoring) still runs on the host. Empty: every {@link Backend} operation, the layout
-     * and graph glue included, runs on the GPU, so AASIST, AASIST-L, SSL-AASIST, AntiDeepfake and the
-     * layer-fusion head score end to end on device tensors. The host does only what is inherently small
-     * and sequential: the input upload, ranking each graph pool's few dozen scores (the gather runs on the
-     * GPU) and the logits download, one synchronising copy per forward pass besides those top-k rankings.
-     * {@link org.sdd4j.backend.Backends} chooses CUDA by default for scoring when this is empty and a GPU is
-     * usable.
+     * What still runs on the host. Empty: every {@link Backend} operation, the layout and graph glue (graph
+     * pools' top-k included) and every backward step, runs on the GPU, so AASIST, AASIST-L, SSL-AASIST,
+     * AntiDeepfake and the layer-fusion head score and train end to end on device tensors. Scoring copies the
+     * input up and the logits down, one synchronising copy per forward pass; a training step also downloads its
+     * logits to evaluate the loss and uploads dropout masks. {@link org.sdd4j.backend.Backends} chooses CUDA by
+     * default when this is empty, a GPU is usable and the backend is {@link #VERIFIED_ON_HARDWARE}.
      */
     public static final java.util.List<String> NOT_ON_GPU = java.util.List.of();
 
