@@ -5,7 +5,8 @@
 #                and CudaTrainingTest: whole-model gradients against PyTorch, SFT and GRPO steps against the CPU)
 #   parity       CudaModelParityTest alone (for the calls that bring a mini checkpoint in .device-fixtures)
 #   kernels      the kernel bandwidth benchmark
-#   bench        GPU scoring: sdd4j float32 and TF32 (AASIST b1, SSL-AASIST 300M b1 and b64)
+#   bench        GPU scoring: sdd4j float32 and TF32 (AASIST b1 and SSL-AASIST 300M b1, eager and CUDA graph;
+#                SSL-AASIST 300M b64)
 #   peer         the PyTorch peer on the same GPU (eager and torch.compile; fp32, TF32, bf16), same configurations
 #   report       the side-by-side table (benchmarks/gpu/report.py) into gpu-scoring.md
 # No stage given: tests kernels bench peer report. Logs and records go to $OUT when set (the device tool's
@@ -68,8 +69,9 @@ make_300m() {
     --shared "$shared" --out "$ckpt300m" --threads 8
 }
 
-sdd4j_bench() { # model checkpoint batch tf32 iters
-  "$java" "${flags[@]}" -Xmx4g -Dsdd4j.backend=cuda "-Dsdd4j.cuda.tf32=$4" org.sdd4j.bench.ScoringBenchmark \
+sdd4j_bench() { # model checkpoint batch tf32 iters [graphs]
+  "$java" "${flags[@]}" -Xmx4g -Dsdd4j.backend=cuda "-Dsdd4j.cuda.tf32=$4" "-Dsdd4j.cuda.graphs=${6:-false}" \
+    org.sdd4j.bench.ScoringBenchmark \
     --model "$1" --checkpoint "$2" --batch "$3" --warmup 5 --iters "$5" --threads 1 --wav "$wav" --jsonl "$records"
 }
 
@@ -96,8 +98,10 @@ for stage in "${stages[@]}"; do
       echo "== sdd4j GPU scoring"
       make_300m || { echo "run.sh: could not make the 300M checkpoint" >&2; status=1; continue; }
       for tf32 in false true; do
-        sdd4j_bench aasist "$shared/models/aasist/AASIST.pth" 1 "$tf32" 100 || status=1
-        sdd4j_bench ssl-aasist-300m "$ckpt300m" 1 "$tf32" 100 || status=1
+        for graphs in false true; do # batch 1: eager launches, then a replayed CUDA graph
+          sdd4j_bench aasist "$shared/models/aasist/AASIST.pth" 1 "$tf32" 100 "$graphs" || status=1
+          sdd4j_bench ssl-aasist-300m "$ckpt300m" 1 "$tf32" 100 "$graphs" || status=1
+        done
         sdd4j_bench ssl-aasist-300m "$ckpt300m" 64 "$tf32" 10 || status=1
       done 2>&1 | tee "$out/gpu-scoring-sdd4j.log" ;;
     peer)

@@ -167,6 +167,8 @@ generate_cuda() {
     cuMemcpyHtoDAsync_v2 cuMemcpyDtoHAsync_v2 cuMemcpyDtoDAsync_v2 cuMemsetD32Async
     cuStreamCreate cuStreamSynchronize cuStreamDestroy_v2
     cuModuleLoadData cuModuleGetFunction cuModuleUnload cuLaunchKernel
+    cuStreamBeginCapture_v2 cuStreamEndCapture cuGraphInstantiateWithFlags cuGraphLaunch cuGraphExecDestroy
+    cuGraphDestroy
   )
   local constants=(
     CUDA_SUCCESS CUDA_ERROR_NO_DEVICE CUDA_ERROR_STUB_LIBRARY
@@ -174,7 +176,7 @@ generate_cuda() {
     CUDA_ERROR_UNSUPPORTED_PTX_VERSION CUDA_ERROR_SYSTEM_DRIVER_MISMATCH
     CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR
     CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT CU_DEVICE_ATTRIBUTE_MAX_THREADS_PER_BLOCK
-    CU_STREAM_NON_BLOCKING CUDA_VERSION
+    CU_STREAM_NON_BLOCKING CUDA_VERSION CU_STREAM_CAPTURE_MODE_RELAXED
   )
   {
     printf -- '-I\n%s\n' "$inc"

@@ -48,7 +48,15 @@ public final class Detector implements AutoCloseable {
     private final Backend backend;
     private final int batchSize;
     private final Map<Integer, Resampler> resamplers = new ConcurrentHashMap<>();
+    /** Captured forward passes by batch size ({@value #GRAPHS_PROPERTY}, fixed-length models on the GPU). */
+    private final Map<Integer, FixedShapeScorer> graphs = new LinkedHashMap<>();
     private boolean closed;
+
+    /**
+     * {@code -Dsdd4j.cuda.graphs=true}: on the CUDA backend, fixed-length models replay a CUDA graph captured once
+     * per batch size ({@link FixedShapeScorer}) instead of launching each kernel from the host.
+     */
+    public static final String GRAPHS_PROPERTY = "sdd4j.cuda.graphs";
 
     private Detector(StateDict checkpoint, SpoofModel model, ModelFamily family, Backend backend, int batchSize) {
         this.checkpoint = checkpoint;
@@ -188,13 +196,23 @@ public final class Detector implements AutoCloseable {
                 MemorySegment.copy(inputs.get(indices.get(q)), 0, wav.data(),
                         ValueLayout.JAVA_FLOAT_UNALIGNED, (long) q * t * Float.BYTES, t);
             }
-            Tensor logits = ops.download(model.logits(ops, ops.upload(wav)));
+            float[] logits;
+            if (useGraphs()) {
+                logits = graphs.computeIfAbsent(b, n -> new FixedShapeScorer(model, backend, n, t)).logits(wav);
+            } else {
+                logits = ops.download(model.logits(ops, ops.upload(wav))).toFloatArray();
+            }
             for (int q = 0; q < b; q++) {
-                float spoof = logits.getFloat(2L * q);
-                float bonafide = logits.getFloat(2L * q + 1);
+                float spoof = logits[2 * q];
+                float bonafide = logits[2 * q + 1];
                 scores[indices.get(q)] = new Score(model.scoreRule().score(spoof, bonafide), spoof, bonafide);
             }
         }
+    }
+
+    private boolean useGraphs() {
+        return Boolean.getBoolean(GRAPHS_PROPERTY) && backend instanceof org.sdd4j.backend.cuda.CudaBackend
+                && model.input().fixedLength() > 0;
     }
 
     /** Releases the backend's threads and the checkpoint's mapping; later calls fail. */
@@ -202,6 +220,7 @@ public final class Detector implements AutoCloseable {
     public synchronized void close() {
         if (!closed) {
             closed = true;
+            graphs.values().forEach(FixedShapeScorer::close);
             backend.close();
             checkpoint.close();
         }

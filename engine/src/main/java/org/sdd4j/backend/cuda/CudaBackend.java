@@ -86,6 +86,8 @@ public final class CudaBackend implements Backend {
     private final DeviceMemory memory;
     private final MemoryPool hostMemory = new MemoryPool();
     private final Map<ParameterKey, DeviceBuffer> parameters = new HashMap<>();
+    /** Pair-weight indices by content: uploaded once, so a captured forward pass copies nothing from the host. */
+    private final Map<java.util.List<Integer>, DeviceBuffer> pairIndices = new HashMap<>();
     private final int elementwiseGridCap;
 
     private record ParameterKey(long address, long bytes) {
@@ -251,6 +253,37 @@ public final class CudaBackend implements Backend {
         return memory;
     }
 
+    /**
+     * Records the GPU work {@code body} queues into a {@link CudaGraph}, running none of it. The body must stay on
+     * the device: a copy to or from the host, or a wait, fails the capture (run the body once eagerly first, so
+     * that parameters are uploaded and per-model caches filled). Tensors it allocates in scopes that outlive the
+     * graph (its input and output) stay the graph's; those it frees are withdrawn from the allocator's cache.
+     */
+    public CudaGraph capture(Runnable body) {
+        gpu.synchronize();
+        memory.beginReservation();
+        gpu.beginCapture();
+        long handle;
+        try {
+            body.run();
+        } catch (RuntimeException | Error e) {
+            try {
+                gpu.destroyGraph(gpu.endCapture());
+            } catch (RuntimeException second) {
+                e.addSuppressed(second);
+            }
+            memory.endReservation().forEach(memory::give);
+            throw e;
+        }
+        try {
+            handle = gpu.endCapture();
+        } catch (RuntimeException e) {
+            memory.endReservation().forEach(memory::give);
+            throw e;
+        }
+        return new CudaGraph(gpu, memory, handle, memory.endReservation());
+    }
+
     /** Waits for everything queued on the stream (timing loops; copies to the host wait by themselves). */
     public void synchronize() {
         gpu.synchronize();
@@ -303,9 +336,7 @@ public final class CudaBackend implements Backend {
 
     /** Queues kernel {@code name} with {@code args} (see {@link CudaKernels#marshal}). */
     private void launch(String name, int grid, int block, Object... args) {
-        try (Arena arena = Arena.ofConfined()) {
-            gpu.launch(name, grid, block, CudaKernels.marshal(arena, name, args));
-        }
+        gpu.launch(name, grid, block, args);
     }
 
     private int elementwiseGrid(long n) {
@@ -833,13 +864,19 @@ public final class CudaBackend implements Backend {
     private record PairWeights(DeviceBuffer stacked, DeviceBuffer index) {
     }
 
+    /** The stack is the weights' current values (device copies); give it back, not the cached index. */
     private PairWeights pairWeights(Tensor[] weights, int[] weightOfPair) {
         int dout = Math.toIntExact(weights[0].numel());
         DeviceBuffer stacked = memory.take(4L * dout * weights.length);
         for (int i = 0; i < weights.length; i++) {
             gpu.copy(stacked.address() + 4L * i * dout, addr(weights[i]), 4L * dout);
         }
-        return new PairWeights(stacked, upload(weightOfPair));
+        DeviceBuffer index;
+        synchronized (this) {
+            index = pairIndices.computeIfAbsent(java.util.Arrays.stream(weightOfPair).boxed().toList(),
+                    k -> upload(weightOfPair));
+        }
+        return new PairWeights(stacked, index);
     }
 
     /**
@@ -852,7 +889,6 @@ public final class CudaBackend implements Backend {
         launch("pair_scores_forward", elementwiseGrid(s.numel()), BLOCK, p(h), new Ptr(pw.stacked.address()),
                 new Ptr(pw.index.address()), p(s), h.dim(0), h.dim(1), h.dim(3), temperature);
         memory.give(pw.stacked);
-        memory.give(pw.index);
     }
 
     /** Gradients of {@link #pairScores}; {@code dWeights[i]} (null: not wanted) collects weight i's. */
@@ -878,7 +914,6 @@ public final class CudaBackend implements Backend {
         }
         memory.give(dw);
         memory.give(pw.stacked);
-        memory.give(pw.index);
     }
 
     /** A block per row ranks its N scores (a thread per node counts those ahead of it): no host round trip. */
@@ -984,6 +1019,8 @@ public final class CudaBackend implements Backend {
     public void close() {
         gpu.synchronize();
         forgetParameterCopies();
+        pairIndices.values().forEach(memory::give);
+        pairIndices.clear();
         memory.close();
         hostMemory.close();
         gpu.close();

@@ -29,6 +29,8 @@ public final class DeviceMemory implements AutoCloseable {
     private long peakBytes;
     private long peakLiveBytes;
     private boolean closed;
+    /** Blocks handed out since {@link #beginReservation}, or null when none is under way. */
+    private java.util.Set<Long> reserving;
 
     DeviceMemory(GpuRuntime runtime) {
         this.runtime = runtime;
@@ -52,6 +54,9 @@ public final class DeviceMemory implements AutoCloseable {
             cachedBytes -= e.getKey();
             liveBytes += e.getKey();
             peakLiveBytes = Math.max(peakLiveBytes, liveBytes);
+            if (reserving != null) {
+                reserving.add(address);
+            }
             return new DeviceBuffer(address, e.getKey());
         }
         long address;
@@ -68,6 +73,9 @@ public final class DeviceMemory implements AutoCloseable {
         liveBytes += size;
         peakLiveBytes = Math.max(peakLiveBytes, liveBytes);
         peakBytes = Math.max(peakBytes, liveBytes + cachedBytes);
+        if (reserving != null) {
+            reserving.add(address);
+        }
         return new DeviceBuffer(address, size);
     }
 
@@ -87,6 +95,40 @@ public final class DeviceMemory implements AutoCloseable {
         free.computeIfAbsent(size, k -> new ArrayDeque<>()).push(block.address());
         cachedBytes += size;
         liveBytes -= size;
+    }
+
+    /**
+     * Starts recording the blocks handed out: work captured into a graph meanwhile writes them again on every
+     * replay, so they must not go to anyone else while the graph lives.
+     */
+    public synchronized void beginReservation() {
+        if (reserving != null) {
+            throw new IllegalStateException("a reservation is already under way");
+        }
+        reserving = new java.util.HashSet<>();
+    }
+
+    /**
+     * Ends the reservation: the blocks handed out since {@link #beginReservation} that have come back to the
+     * cache are withdrawn from it and returned (counted as handed out); give them back when the graph is gone.
+     * Blocks still held stay with their holders, who must keep them as long as the graph.
+     */
+    public synchronized java.util.List<DeviceBuffer> endReservation() {
+        java.util.List<DeviceBuffer> withdrawn = new java.util.ArrayList<>();
+        for (long address : reserving) {
+            Long size = sizes.get(address);
+            ArrayDeque<Long> q = size == null ? null : free.get(size);
+            if (q != null && q.remove(address)) {
+                if (q.isEmpty()) {
+                    free.remove(size);
+                }
+                cachedBytes -= size;
+                liveBytes += size;
+                withdrawn.add(new DeviceBuffer(address, size));
+            }
+        }
+        reserving = null;
+        return withdrawn;
     }
 
     /** Returns the block handed out at {@code address} (see {@link #give(DeviceBuffer)}). */

@@ -3,6 +3,9 @@ package org.sdd4j.backend.cuda;
 import java.lang.foreign.MemorySegment;
 
 import org.sdd4j.nativelib.CudaLibraries;
+import org.sdd4j.nativelib.cuda.cuda_h;
+
+import static org.sdd4j.nativelib.CudaErrors.check;
 
 /** The hardware: GPU 0 through the CUDA driver API, cuBLASLt for products, pinned staging for host copies. */
 final class DriverRuntime implements GpuRuntime {
@@ -69,8 +72,10 @@ final class DriverRuntime implements GpuRuntime {
     }
 
     @Override
-    public void launch(String name, int grid, int block, MemorySegment params) {
-        kernels.launch(name, grid, block, params);
+    public void launch(String name, int grid, int block, Object... args) {
+        try (java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined()) {
+            kernels.launch(name, grid, block, CudaKernels.marshal(arena, name, args));
+        }
     }
 
     @Override
@@ -82,6 +87,43 @@ final class DriverRuntime implements GpuRuntime {
     @Override
     public void synchronize() {
         context.synchronize();
+    }
+
+    /** Relaxed mode: the caching allocator may still call cuMemAlloc while the stream is recorded. */
+    @Override
+    public void beginCapture() {
+        context.makeCurrent();
+        check(cuda_h.cuStreamBeginCapture_v2(context.stream(), cuda_h.CU_STREAM_CAPTURE_MODE_RELAXED()),
+                "cuStreamBeginCapture");
+    }
+
+    @Override
+    public long endCapture() {
+        context.makeCurrent();
+        try (java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined()) {
+            MemorySegment graph = arena.allocate(java.lang.foreign.ValueLayout.ADDRESS);
+            check(cuda_h.cuStreamEndCapture(context.stream(), graph), "cuStreamEndCapture");
+            MemorySegment g = graph.get(java.lang.foreign.ValueLayout.ADDRESS, 0);
+            MemorySegment exec = arena.allocate(java.lang.foreign.ValueLayout.ADDRESS);
+            try {
+                check(cuda_h.cuGraphInstantiateWithFlags(exec, g, 0L), "cuGraphInstantiate");
+            } finally {
+                check(cuda_h.cuGraphDestroy(g), "cuGraphDestroy"); // the instantiated graph keeps what it needs
+            }
+            return exec.get(java.lang.foreign.ValueLayout.ADDRESS, 0).address();
+        }
+    }
+
+    @Override
+    public void launchGraph(long graph) {
+        context.makeCurrent();
+        check(cuda_h.cuGraphLaunch(MemorySegment.ofAddress(graph), context.stream()), "cuGraphLaunch");
+    }
+
+    @Override
+    public void destroyGraph(long graph) {
+        context.makeCurrent();
+        check(cuda_h.cuGraphExecDestroy(MemorySegment.ofAddress(graph)), "cuGraphExecDestroy");
     }
 
     @Override

@@ -44,10 +44,10 @@ interface GpuRuntime extends AutoCloseable {
     void fill32(long device, int bits, long count);
 
     /**
-     * Queues kernel {@code name} on a 1-D grid; {@code params} is cuLaunchKernel's {@code kernelParams}
-     * (see {@link CudaKernels#marshal}).
+     * Queues kernel {@code name} on a 1-D grid with {@code args} in the kernel's parameter order (the types
+     * {@link CudaKernels#marshal} takes).
      */
-    void launch(String name, int grid, int block, MemorySegment params);
+    void launch(String name, int grid, int block, Object... args);
 
     /** Queues {@link Gemm#matmul}'s row-major product (see there for the arguments). */
     void matmul(boolean transA, boolean transB, int m, int n, int k, long a, long strideA, long b, long strideB,
@@ -55,6 +55,22 @@ interface GpuRuntime extends AutoCloseable {
 
     /** Waits for everything queued; surfaces asynchronous faults. */
     void synchronize();
+
+    /**
+     * Starts recording the stream's work (launches, device copies, fills, products) into a graph instead of
+     * running it. Until {@link #endCapture}, uploads, downloads, waits and frees fail: they would not be
+     * recorded, or would break the recording.
+     */
+    void beginCapture();
+
+    /** Ends the recording: a handle to the instantiated graph of everything queued since {@link #beginCapture}. */
+    long endCapture();
+
+    /** Queues one replay of a captured graph. */
+    void launchGraph(long graph);
+
+    /** Frees a captured graph (the caller has synchronised). */
+    void destroyGraph(long graph);
 
     @Override
     void close();

@@ -26,6 +26,10 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  * products of billions of multiply-adds), else on the emulator's plain loop; with TF32 the inputs are
  * rounded to TF32 first, as tensor cores do.
  *
+ * <p>Stream capture records each queued operation instead of running it, and a graph launch runs the recording;
+ * uploads, downloads, waits and frees during a capture fail, as they would break or escape a real one. That
+ * checks that a captured forward pass stays on the device.
+ *
  * <p>It runs the CUDA backend's own code (kernels, grids and blocks, argument marshalling, the caching
  * allocator, the op glue) where there is no GPU. It cannot stand in for the driver, cuBLASLt's descriptors,
  * real concurrency or the GPU's float behaviour: those are checked only on the hardware.
@@ -48,6 +52,10 @@ final class EmulatedGpuRuntime implements GpuRuntime {
     private final MethodHandle kernelCount;
     private final MethodHandle kernelName;
     private final Set<Long> blocks = new HashSet<>();
+    /** The operations queued since beginCapture, or null when not capturing. */
+    private java.util.List<Runnable> capturing;
+    private final java.util.Map<Long, java.util.List<Runnable>> graphs = new java.util.HashMap<>();
+    private long nextGraph = 1;
     private final OneDnn onednn = openOneDnn();
 
     EmulatedGpuRuntime(Path library, boolean tf32) {
@@ -109,6 +117,7 @@ final class EmulatedGpuRuntime implements GpuRuntime {
 
     @Override
     public synchronized void free(long address) {
+        refuseWhileCapturing("cuMemFree");
         if (!blocks.remove(address)) {
             throw new IllegalArgumentException("emulated device: free of " + Long.toHexString(address)
                     + ", which is not a live block (double free, or not from allocate)");
@@ -126,21 +135,27 @@ final class EmulatedGpuRuntime implements GpuRuntime {
 
     @Override
     public void upload(MemorySegment host, long device, long bytes) {
+        refuseWhileCapturing("an upload from the host");
         MemorySegment.copy(host, 0, at(device, bytes), 0, bytes);
     }
 
     @Override
     public void download(long device, MemorySegment host, long bytes) {
+        refuseWhileCapturing("a download to the host");
         MemorySegment.copy(at(device, bytes), 0, host, 0, bytes);
     }
 
     @Override
     public void copy(long dst, long src, long bytes) {
-        MemorySegment.copy(at(src, bytes), 0, at(dst, bytes), 0, bytes);
+        enqueue(() -> MemorySegment.copy(at(src, bytes), 0, at(dst, bytes), 0, bytes));
     }
 
     @Override
     public void fill32(long device, int bits, long count) {
+        enqueue(() -> fillNow(device, bits, count));
+    }
+
+    private static void fillNow(long device, int bits, long count) {
         MemorySegment s = at(device, 4 * count);
         if (bits == 0) {
             s.fill((byte) 0);
@@ -152,8 +167,14 @@ final class EmulatedGpuRuntime implements GpuRuntime {
     }
 
     @Override
-    public void launch(String name, int grid, int block, MemorySegment params) {
+    public void launch(String name, int grid, int block, Object... args) {
+        Object[] values = args.clone(); // a recorded launch keeps its argument values, as cuLaunchKernel does
+        enqueue(() -> launchNow(name, grid, block, values));
+    }
+
+    private void launchNow(String name, int grid, int block, Object[] args) {
         try (Arena arena = Arena.ofConfined()) {
+            MemorySegment params = CudaKernels.marshal(arena, name, args);
             MemorySegment error = arena.allocate(1024);
             int status = (int) launch.invokeExact(arena.allocateFrom(name), grid, block, params, error, 1024);
             if (status != 0) {
@@ -167,6 +188,11 @@ final class EmulatedGpuRuntime implements GpuRuntime {
     @Override
     public void matmul(boolean transA, boolean transB, int m, int n, int k, long a, long strideA, long b, long strideB,
                        long c, long strideC, int batch, boolean accumulate, long bias) {
+        enqueue(() -> matmulNow(transA, transB, m, n, k, a, strideA, b, strideB, c, strideC, batch, accumulate, bias));
+    }
+
+    private void matmulNow(boolean transA, boolean transB, int m, int n, int k, long a, long strideA, long b,
+                           long strideB, long c, long strideC, int batch, boolean accumulate, long bias) {
         if (m == 0 || n == 0) {
             return;
         }
@@ -236,7 +262,63 @@ final class EmulatedGpuRuntime implements GpuRuntime {
 
     @Override
     public void synchronize() {
+        refuseWhileCapturing("a wait for the stream");
         // Every call above has completed when it returns.
+    }
+
+    /** Runs {@code op} now, or records it while capturing. */
+    private synchronized void enqueue(Runnable op) {
+        if (capturing != null) {
+            capturing.add(op);
+        } else {
+            op.run();
+        }
+    }
+
+    private synchronized void refuseWhileCapturing(String what) {
+        if (capturing != null) {
+            throw new IllegalStateException("emulated device: " + what + " during stream capture (it would not be"
+                    + " part of the graph, or would end the capture)");
+        }
+    }
+
+    @Override
+    public synchronized void beginCapture() {
+        if (capturing != null) {
+            throw new IllegalStateException("emulated device: the stream is already being captured");
+        }
+        capturing = new java.util.ArrayList<>();
+    }
+
+    @Override
+    public synchronized long endCapture() {
+        if (capturing == null) {
+            throw new IllegalStateException("emulated device: no capture under way");
+        }
+        long id = nextGraph++;
+        graphs.put(id, capturing);
+        capturing = null;
+        return id;
+    }
+
+    @Override
+    public void launchGraph(long graph) {
+        java.util.List<Runnable> ops;
+        synchronized (this) {
+            refuseWhileCapturing("a graph launch");
+            ops = graphs.get(graph);
+        }
+        if (ops == null) {
+            throw new IllegalArgumentException("emulated device: no graph " + graph);
+        }
+        ops.forEach(Runnable::run);
+    }
+
+    @Override
+    public synchronized void destroyGraph(long graph) {
+        if (graphs.remove(graph) == null) {
+            throw new IllegalArgumentException("emulated device: no graph " + graph);
+        }
     }
 
     @Override

@@ -43,7 +43,7 @@ class EmulatorSelfTest {
     }
 
     private void launch(String kernel, int grid, int block, Object... args) {
-        gpu.launch(kernel, grid, block, CudaKernels.marshal(arena, kernel, args));
+        gpu.launch(kernel, grid, block, args);
     }
 
     @Test

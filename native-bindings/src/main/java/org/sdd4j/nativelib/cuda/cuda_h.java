@@ -77,6 +77,15 @@ public class cuda_h extends cuda_h$shared {
     public static int CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR() {
         return CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR;
     }
+    private static final int CU_STREAM_CAPTURE_MODE_RELAXED = (int)2L;
+    /**
+     * {@snippet lang=c :
+     * enum CUstreamCaptureMode_enum.CU_STREAM_CAPTURE_MODE_RELAXED = 2
+     * }
+     */
+    public static int CU_STREAM_CAPTURE_MODE_RELAXED() {
+        return CU_STREAM_CAPTURE_MODE_RELAXED;
+    }
     private static final int CUDA_SUCCESS = (int)0L;
     /**
      * {@snippet lang=c :
@@ -1922,6 +1931,128 @@ public class cuda_h extends cuda_h$shared {
         }
     }
 
+    private static class cuStreamBeginCapture_v2 {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            cuda_h.C_INT,
+            cuda_h.C_POINTER,
+            cuda_h.C_INT
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("cuStreamBeginCapture_v2");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * CUresult cuStreamBeginCapture_v2(CUstream hStream, CUstreamCaptureMode mode)
+     * }
+     */
+    public static FunctionDescriptor cuStreamBeginCapture_v2$descriptor() {
+        return cuStreamBeginCapture_v2.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * CUresult cuStreamBeginCapture_v2(CUstream hStream, CUstreamCaptureMode mode)
+     * }
+     */
+    public static MethodHandle cuStreamBeginCapture_v2$handle() {
+        return cuStreamBeginCapture_v2.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * CUresult cuStreamBeginCapture_v2(CUstream hStream, CUstreamCaptureMode mode)
+     * }
+     */
+    public static MemorySegment cuStreamBeginCapture_v2$address() {
+        return cuStreamBeginCapture_v2.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * CUresult cuStreamBeginCapture_v2(CUstream hStream, CUstreamCaptureMode mode)
+     * }
+     */
+    public static int cuStreamBeginCapture_v2(MemorySegment hStream, int mode) {
+        var mh$ = cuStreamBeginCapture_v2.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("cuStreamBeginCapture_v2", hStream, mode);
+            }
+            return (int)mh$.invokeExact(hStream, mode);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class cuStreamEndCapture {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            cuda_h.C_INT,
+            cuda_h.C_POINTER,
+            cuda_h.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("cuStreamEndCapture");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * CUresult cuStreamEndCapture(CUstream hStream, CUgraph *phGraph)
+     * }
+     */
+    public static FunctionDescriptor cuStreamEndCapture$descriptor() {
+        return cuStreamEndCapture.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * CUresult cuStreamEndCapture(CUstream hStream, CUgraph *phGraph)
+     * }
+     */
+    public static MethodHandle cuStreamEndCapture$handle() {
+        return cuStreamEndCapture.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * CUresult cuStreamEndCapture(CUstream hStream, CUgraph *phGraph)
+     * }
+     */
+    public static MemorySegment cuStreamEndCapture$address() {
+        return cuStreamEndCapture.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * CUresult cuStreamEndCapture(CUstream hStream, CUgraph *phGraph)
+     * }
+     */
+    public static int cuStreamEndCapture(MemorySegment hStream, MemorySegment phGraph) {
+        var mh$ = cuStreamEndCapture.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("cuStreamEndCapture", hStream, phGraph);
+            }
+            return (int)mh$.invokeExact(hStream, phGraph);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
     private static class cuStreamSynchronize {
         public static final FunctionDescriptor DESC = FunctionDescriptor.of(
             cuda_h.C_INT,
@@ -2105,6 +2236,249 @@ public class cuda_h extends cuda_h$shared {
                 traceDowncall("cuLaunchKernel", f, gridDimX, gridDimY, gridDimZ, blockDimX, blockDimY, blockDimZ, sharedMemBytes, hStream, kernelParams, extra);
             }
             return (int)mh$.invokeExact(f, gridDimX, gridDimY, gridDimZ, blockDimX, blockDimY, blockDimZ, sharedMemBytes, hStream, kernelParams, extra);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class cuGraphInstantiateWithFlags {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            cuda_h.C_INT,
+            cuda_h.C_POINTER,
+            cuda_h.C_POINTER,
+            cuda_h.C_LONG_LONG
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("cuGraphInstantiateWithFlags");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * CUresult cuGraphInstantiateWithFlags(CUgraphExec *phGraphExec, CUgraph hGraph, unsigned long long flags)
+     * }
+     */
+    public static FunctionDescriptor cuGraphInstantiateWithFlags$descriptor() {
+        return cuGraphInstantiateWithFlags.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * CUresult cuGraphInstantiateWithFlags(CUgraphExec *phGraphExec, CUgraph hGraph, unsigned long long flags)
+     * }
+     */
+    public static MethodHandle cuGraphInstantiateWithFlags$handle() {
+        return cuGraphInstantiateWithFlags.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * CUresult cuGraphInstantiateWithFlags(CUgraphExec *phGraphExec, CUgraph hGraph, unsigned long long flags)
+     * }
+     */
+    public static MemorySegment cuGraphInstantiateWithFlags$address() {
+        return cuGraphInstantiateWithFlags.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * CUresult cuGraphInstantiateWithFlags(CUgraphExec *phGraphExec, CUgraph hGraph, unsigned long long flags)
+     * }
+     */
+    public static int cuGraphInstantiateWithFlags(MemorySegment phGraphExec, MemorySegment hGraph, long flags) {
+        var mh$ = cuGraphInstantiateWithFlags.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("cuGraphInstantiateWithFlags", phGraphExec, hGraph, flags);
+            }
+            return (int)mh$.invokeExact(phGraphExec, hGraph, flags);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class cuGraphLaunch {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            cuda_h.C_INT,
+            cuda_h.C_POINTER,
+            cuda_h.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("cuGraphLaunch");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * CUresult cuGraphLaunch(CUgraphExec hGraphExec, CUstream hStream)
+     * }
+     */
+    public static FunctionDescriptor cuGraphLaunch$descriptor() {
+        return cuGraphLaunch.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * CUresult cuGraphLaunch(CUgraphExec hGraphExec, CUstream hStream)
+     * }
+     */
+    public static MethodHandle cuGraphLaunch$handle() {
+        return cuGraphLaunch.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * CUresult cuGraphLaunch(CUgraphExec hGraphExec, CUstream hStream)
+     * }
+     */
+    public static MemorySegment cuGraphLaunch$address() {
+        return cuGraphLaunch.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * CUresult cuGraphLaunch(CUgraphExec hGraphExec, CUstream hStream)
+     * }
+     */
+    public static int cuGraphLaunch(MemorySegment hGraphExec, MemorySegment hStream) {
+        var mh$ = cuGraphLaunch.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("cuGraphLaunch", hGraphExec, hStream);
+            }
+            return (int)mh$.invokeExact(hGraphExec, hStream);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class cuGraphExecDestroy {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            cuda_h.C_INT,
+            cuda_h.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("cuGraphExecDestroy");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * CUresult cuGraphExecDestroy(CUgraphExec hGraphExec)
+     * }
+     */
+    public static FunctionDescriptor cuGraphExecDestroy$descriptor() {
+        return cuGraphExecDestroy.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * CUresult cuGraphExecDestroy(CUgraphExec hGraphExec)
+     * }
+     */
+    public static MethodHandle cuGraphExecDestroy$handle() {
+        return cuGraphExecDestroy.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * CUresult cuGraphExecDestroy(CUgraphExec hGraphExec)
+     * }
+     */
+    public static MemorySegment cuGraphExecDestroy$address() {
+        return cuGraphExecDestroy.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * CUresult cuGraphExecDestroy(CUgraphExec hGraphExec)
+     * }
+     */
+    public static int cuGraphExecDestroy(MemorySegment hGraphExec) {
+        var mh$ = cuGraphExecDestroy.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("cuGraphExecDestroy", hGraphExec);
+            }
+            return (int)mh$.invokeExact(hGraphExec);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class cuGraphDestroy {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            cuda_h.C_INT,
+            cuda_h.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("cuGraphDestroy");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * CUresult cuGraphDestroy(CUgraph hGraph)
+     * }
+     */
+    public static FunctionDescriptor cuGraphDestroy$descriptor() {
+        return cuGraphDestroy.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * CUresult cuGraphDestroy(CUgraph hGraph)
+     * }
+     */
+    public static MethodHandle cuGraphDestroy$handle() {
+        return cuGraphDestroy.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * CUresult cuGraphDestroy(CUgraph hGraph)
+     * }
+     */
+    public static MemorySegment cuGraphDestroy$address() {
+        return cuGraphDestroy.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * CUresult cuGraphDestroy(CUgraph hGraph)
+     * }
+     */
+    public static int cuGraphDestroy(MemorySegment hGraph) {
+        var mh$ = cuGraphDestroy.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("cuGraphDestroy", hGraph);
+            }
+            return (int)mh$.invokeExact(hGraph);
         } catch (Error | RuntimeException ex) {
            throw ex;
         } catch (Throwable ex$) {
