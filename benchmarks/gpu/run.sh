@@ -8,8 +8,10 @@
 #   bench        GPU scoring: sdd4j float32 and TF32 (AASIST b1 and SSL-AASIST 300M b1, eager and CUDA graph;
 #                SSL-AASIST 300M b64)
 #   peer         the PyTorch peer on the same GPU (eager and torch.compile; fp32, TF32, bf16), same configurations
+#   train        one SFT step and one GRPO step (G = 64) at batch 8 on the GPU, sdd4j (float32) and PyTorch eager
+#                (fp32, TF32), AASIST-L and SSL-AASIST 300M, each side back to back, into gpu-train.jsonl
 #   report       the side-by-side table (benchmarks/gpu/report.py) into gpu-scoring.md
-# No stage given: tests kernels bench peer report. Logs and records go to $OUT when set (the device tool's
+# No stage given: tests kernels bench peer train report. Logs and records go to $OUT when set (the device tool's
 # folder that comes back), else benchmarks/out/.
 #   device tool:  run(command="benchmarks/gpu/run.sh", carry=[".device"])
 #                 run(command="benchmarks/gpu/run.sh parity", carry=[".device-fixtures"])   (same warm machine)
@@ -23,7 +25,7 @@ out="${OUT:-$root/benchmarks/out}"
 mkdir -p "$out" "$root/benchmarks/out"
 [ -f "$dev/jdk.tgz" ] || { echo "run.sh: no $dev/jdk.tgz: run benchmarks/gpu/prepare.sh first and carry .device" >&2; exit 2; }
 stages=("$@")
-[ ${#stages[@]} -gt 0 ] || stages=(tests kernels bench peer report)
+[ ${#stages[@]} -gt 0 ] || stages=(tests kernels bench peer train report)
 
 jdk="${TMPDIR:-/tmp}/sdd4j-jdk"
 [ -x "$jdk/jdk/bin/java" ] || { rm -rf "$jdk" && mkdir -p "$jdk" && tar -C "$jdk" -xzf "$dev/jdk.tgz"; }
@@ -81,6 +83,19 @@ peer_bench() { # model batch mode precision iters
     --ssl-repo "$dev/peers/ssl_antispoofing" --ssl-checkpoint "$ckpt300m" --jsonl "$records"
 }
 
+step_bench() { # sft|grpo model checkpoint: sdd4j on the GPU, then the peer in fp32 and TF32
+  local main=org.sdd4j.bench.TrainStepBenchmark peer=torch_train_bench.py group=()
+  if [ "$1" = grpo ]; then main=org.sdd4j.bench.GrpoStepBenchmark; peer=torch_grpo_bench.py; group=(--group 64); fi
+  "$java" "${flags[@]}" -Xmx16g -Dsdd4j.backend=cuda "$main" --model "$2" --checkpoint "$3" --batch 8 \
+    "${group[@]}" --warmup 2 --iters 5 --threads 1 --wav "$wav" --jsonl "$out/gpu-train.jsonl" || status=1
+  for precision in fp32 tf32; do
+    python3 "$root/benchmarks/peer/$peer" --device cuda --precision "$precision" --model "$2" --batch 8 \
+      "${group[@]}" --warmup 2 --iters 5 --threads 1 --wav "$wav" --shared "$shared" \
+      --aasist-repo "$dev/peers/aasist" --ssl-repo "$dev/peers/ssl_antispoofing" --ssl-checkpoint "$ckpt300m" \
+      --jsonl "$out/gpu-train.jsonl" || status=1
+  done
+}
+
 for stage in "${stages[@]}"; do
   case "$stage" in
     tests)
@@ -114,10 +129,19 @@ for stage in "${stages[@]}"; do
           peer_bench ssl-aasist-300m 64 "$mode" "$precision" 10 || status=1
         done
       done 2>&1 | tee "$out/gpu-scoring-peer.log" ;;
+    train)
+      echo "== training steps on the GPU"
+      make_300m || { echo "run.sh: could not make the 300M checkpoint" >&2; status=1; continue; }
+      for task in sft grpo; do
+        step_bench "$task" aasist-l "$shared/models/aasist/AASIST-L.pth"
+        step_bench "$task" ssl-aasist-300m "$ckpt300m"
+      done 2>&1 | tee "$out/gpu-train.log" ;;
     report)
-      python3 "$root/benchmarks/gpu/report.py" "$records" | tee "$out/gpu-scoring.md" || status=1 ;;
+      python3 "$root/benchmarks/gpu/report.py" "$records" | tee "$out/gpu-scoring.md" || status=1
+      [ -f "$out/gpu-train.jsonl" ] && { python3 "$root/benchmarks/peer/report.py" "$out/gpu-train.jsonl" \
+        | tee "$out/gpu-train.md" || status=1; } ;;
     *)
-      echo "run.sh: unknown stage $stage (tests, parity, kernels, bench, peer, report)" >&2; exit 2 ;;
+      echo "run.sh: unknown stage $stage (tests, parity, kernels, bench, peer, train, report)" >&2; exit 2 ;;
   esac
 done
 exit $status

@@ -136,6 +136,25 @@ def cpu_name() -> str:
     return platform.processor()
 
 
+def setup_torch_device(torch, args):
+    """The torch device of --device, with TF32 set from --precision on the GPU (off for fp32, as sdd4j's float32)."""
+    if args.device == "cpu":
+        return torch.device("cpu")
+    if not torch.cuda.is_available():
+        sys.exit(f"{os.path.basename(sys.argv[0])}: --device cuda, but torch sees no CUDA device")
+    tf32 = args.precision == "tf32"
+    torch.backends.cuda.matmul.allow_tf32 = tf32
+    torch.backends.cudnn.allow_tf32 = tf32
+    return torch.device("cuda")
+
+
+def torch_device_fields(torch, args) -> dict:
+    """The record fields that say where a torch peer ran: nothing on the CPU (the default record), else the GPU."""
+    if args.device == "cpu":
+        return {}
+    return {"device": "cuda", "gpu": torch.cuda.get_device_name(0), "mode": "eager", "precision": args.precision}
+
+
 def make_record(*, impl, impl_version, args, x, times_ms, load_ms, rss_before_load,
                 weights_bytes, model_file_bytes, logits, extra=None) -> dict:
     rec = {

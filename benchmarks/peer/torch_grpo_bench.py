@@ -48,6 +48,10 @@ def parse_args():
                    help="ssl-aasist-300m: the checkpoint of make_ssl_aasist_300m.py (default "
                         "benchmarks/out/ssl_aasist_300m.pth); ssl-aasist-mini: default "
                         "<shared>/fixtures/reference/ssl_aasist_mini.pth")
+    p.add_argument("--device", choices=("cpu", "cuda"), default="cpu",
+                   help="cuda: the step on GPU 0, timed to torch.cuda.synchronize() (the GPU run, benchmarks/gpu)")
+    p.add_argument("--precision", choices=("fp32", "tf32"), default="fp32",
+                   help="cuda only: fp32 keeps TF32 off everywhere; tf32 allows it in matmuls and convolutions")
     p.add_argument("--jsonl", default=None)
     args = p.parse_args()
     args.wav = args.wav or os.path.join(args.shared, "fixtures", "audio", "espeak_1.wav")
@@ -80,6 +84,7 @@ def main():
     torch.set_num_threads(args.threads)
     torch.set_num_interop_threads(1)
     import peers
+    device = common.setup_torch_device(torch, args)
 
     x_np = common.benchmark_input(args.wav, args.batch)
     labels_np = np.arange(args.batch, dtype=np.int64) % 2
@@ -87,7 +92,7 @@ def main():
     t0 = time.perf_counter()
     model, model_path = load_model(args)
     load_ms = (time.perf_counter() - t0) * 1000.0
-    model.train()
+    model.to(device).train()
     for p in model.parameters():
         p.requires_grad_(True)
     reference = copy.deepcopy(model)
@@ -99,9 +104,9 @@ def main():
     hp = OPTIMIZER
     optimizer = torch.optim.AdamW(model.parameters(), lr=hp["lr"], betas=tuple(hp["betas"]), eps=hp["eps"],
                                   weight_decay=hp["weight_decay"])
-    x = torch.from_numpy(x_np)
-    y = torch.from_numpy(labels_np)
-    gen = torch.Generator().manual_seed(11)
+    x = torch.from_numpy(x_np).to(device)
+    y = torch.from_numpy(labels_np).to(device)
+    gen = torch.Generator(device=device).manual_seed(11)
 
     times, cpu_times, losses = [], [], []
     for i in range(args.warmup + args.iters):
@@ -126,6 +131,8 @@ def main():
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), CLIP_NORM)
         optimizer.step()
+        if device.type == "cuda":
+            torch.cuda.synchronize()
         dt, dc = (time.perf_counter() - t0) * 1000.0, (time.process_time() - c0) * 1000.0
         losses.append(float(loss.item()))
         if i >= args.warmup:
@@ -143,10 +150,11 @@ def main():
                               "mkl": torch.backends.mkl.is_available()}}
     if args.model != "aasist-l":
         extra["attn_implementation"] = model.model.ssl_model.model.config._attn_implementation
+    extra.update(common.torch_device_fields(torch, args))
     common.emit(common.make_record(
-        impl="torch", impl_version=torch.__version__, args=args, x=x_np, times_ms=times, load_ms=load_ms,
+        impl="torch" if args.device == "cpu" else f"torch-eager-{args.precision}", impl_version=torch.__version__, args=args, x=x_np, times_ms=times, load_ms=load_ms,
         rss_before_load=rss_before, weights_bytes=peers.state_bytes(model),
-        model_file_bytes=common.file_bytes(model_path), logits=logits.detach().numpy(), extra=extra),
+        model_file_bytes=common.file_bytes(model_path), logits=logits.detach().cpu().numpy(), extra=extra),
         args.jsonl)
 
 

@@ -53,6 +53,10 @@ def parse_args():
                    help="ssl-aasist-300m: the checkpoint of make_ssl_aasist_300m.py (default "
                         "benchmarks/out/ssl_aasist_300m.pth); ssl-aasist-mini: default "
                         "<shared>/fixtures/reference/ssl_aasist_mini.pth")
+    p.add_argument("--device", choices=("cpu", "cuda"), default="cpu",
+                   help="cuda: the step on GPU 0, timed to torch.cuda.synchronize() (the GPU run, benchmarks/gpu)")
+    p.add_argument("--precision", choices=("fp32", "tf32"), default="fp32",
+                   help="cuda only: fp32 keeps TF32 off everywhere; tf32 allows it in matmuls and convolutions")
     p.add_argument("--jsonl", default=None, help="append the result record to this file (also printed)")
     args = p.parse_args()
     if args.wav is None:
@@ -89,6 +93,7 @@ def main():
     torch.set_num_threads(args.threads)
     torch.set_num_interop_threads(1)
     import peers
+    device = common.setup_torch_device(torch, args)
 
     x_np = common.benchmark_input(args.wav, args.batch)
     labels_np = np.arange(args.batch, dtype=np.int64) % 2
@@ -96,15 +101,15 @@ def main():
     t0 = time.perf_counter()
     model, model_path = load_model(args)
     load_ms = (time.perf_counter() - t0) * 1000.0
-    model.train()
+    model.to(device).train()
     for p in model.parameters():
         p.requires_grad_(True)  # the reference loops hand every parameter to Adam
     hp = OPTIMIZER[args.model]
     optimizer = torch.optim.Adam(model.parameters(), lr=hp["lr"], betas=tuple(hp["betas"]), eps=hp["eps"],
                                  weight_decay=hp["weight_decay"])
-    criterion = nn.CrossEntropyLoss(weight=torch.tensor(CLASS_WEIGHTS))
-    x = torch.from_numpy(x_np)
-    y = torch.from_numpy(labels_np)
+    criterion = nn.CrossEntropyLoss(weight=torch.tensor(CLASS_WEIGHTS, device=device))
+    x = torch.from_numpy(x_np).to(device)
+    y = torch.from_numpy(labels_np).to(device)
 
     times, losses = [], []
     for i in range(args.warmup + args.iters):
@@ -114,6 +119,8 @@ def main():
         loss = criterion(logits, y)
         loss.backward()
         optimizer.step()
+        if device.type == "cuda":
+            torch.cuda.synchronize()
         dt = (time.perf_counter() - t0) * 1000.0
         losses.append(float(loss.item()))
         if i >= args.warmup:
@@ -131,10 +138,11 @@ def main():
                               "mkl": torch.backends.mkl.is_available()}}
     if args.model != "aasist-l":
         extra["attn_implementation"] = model.model.ssl_model.model.config._attn_implementation
+    extra.update(common.torch_device_fields(torch, args))
     common.emit(common.make_record(
-        impl="torch", impl_version=torch.__version__, args=args, x=x_np, times_ms=times, load_ms=load_ms,
+        impl="torch" if args.device == "cpu" else f"torch-eager-{args.precision}", impl_version=torch.__version__, args=args, x=x_np, times_ms=times, load_ms=load_ms,
         rss_before_load=rss_before, weights_bytes=peers.state_bytes(model),
-        model_file_bytes=common.file_bytes(model_path), logits=logits.detach().numpy(), extra=extra),
+        model_file_bytes=common.file_bytes(model_path), logits=logits.detach().cpu().numpy(), extra=extra),
         args.jsonl)
 
 
