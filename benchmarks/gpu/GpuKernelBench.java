@@ -1,17 +1,19 @@
 import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
 import java.util.Random;
 
 import org.sdd4j.backend.Activation;
+import org.sdd4j.backend.AdamUpdate;
 import org.sdd4j.backend.cuda.CudaBackend;
 import org.sdd4j.backend.cuda.DeviceBuffer;
 import org.sdd4j.nativelib.CudaLibraries;
 import org.sdd4j.tensor.DType;
 import org.sdd4j.tensor.Tensor;
-import org.sdd4j.train.Adam;
 
 /**
  * Times sdd4j's memory-bound kernels at XLS-R sizes and prints the achieved bandwidth (bytes each kernel
- * must move once, over its median time): the number to compare with the device's copy bandwidth.
+ * must move once, over its median time), then the device's ceilings ("PEAK" lines): copy bandwidth and
+ * matrix-product throughput in float32 and TF32, the denominators of the floors.
  */
 public final class GpuKernelBench {
     private static final int WARMUP = 5, ITERS = 50;
@@ -37,12 +39,47 @@ public final class GpuKernelBench {
             time(gpu, "layer norm forward", 8 * n, () -> gpu.layerNorm(x, w, b, y, rows, d, 1e-5f));
             time(gpu, "layer norm backward", 16 * n,
                     () -> gpu.layerNormBackward(x, w, dy, dx, dw, db, rows, d, 1e-5f));
+            AdamUpdate update = AdamUpdate.at(true, 1e-6, 0.9, 0.999, 1e-8, 0.01, 1);
             time(gpu, "adamw step", 28 * n,
-                    () -> gpu.adamStep(x, dy, m, v, n, Adam.Config.adamW(1e-6, 0.01), 1e-6, 1));
+                    () -> gpu.adamStep(view(x, n), view(dy, n), view(m, n), view(v, n), update));
+            peaks(gpu, arena);
+        }
+        try (CudaBackend tf32 = new CudaBackend(true); Arena arena = Arena.ofConfined()) {
+            gemmPeak(tf32, arena, "TF32");
         }
     }
 
+    private static Tensor view(DeviceBuffer b, long n) {
+        return Tensor.onDevice(MemorySegment.ofAddress(b.address()).reinterpret(b.bytes()), DType.F32, (int) n);
+    }
+
+    /**
+     * The device's measured ceilings, the denominators of the floors (benchmarks/gpu/run.sh floors): copy bandwidth
+     * (a 1 GiB device-to-device copy reads and writes every byte once) and float32 matrix-product throughput.
+     */
+    private static void peaks(CudaBackend gpu, Arena arena) {
+        int n = 1 << 28;
+        Tensor src = gpu.allocate(arena, true, n), dst = gpu.allocate(arena, false, n);
+        time(gpu, "PEAK copy bandwidth", 8L * n, () -> gpu.copy(src, dst));
+        gemmPeak(gpu, arena, "float32");
+    }
+
+    private static void gemmPeak(CudaBackend gpu, Arena arena, String precision) {
+        int s = 8192;
+        Tensor a = gpu.allocate(arena, true, s, s), w = gpu.allocate(arena, true, s, s), out = gpu.allocate(arena,
+                false, s, s);
+        double flops = 2.0 * s * s * s;
+        double us = median(gpu, () -> gpu.linear(a, w, null, out, s, s, s));
+        System.out.printf("%-28s %10.1f %10.1f TFLOP/s%n", "PEAK gemm " + precision, us, flops / (us * 1e6));
+    }
+
     private static void time(CudaBackend gpu, String name, long bytes, Runnable op) {
+        double us = median(gpu, op);
+        System.out.printf("%-28s %10.1f %10.1f%n", name, us, bytes / (us * 1e3));
+    }
+
+    /** Median microseconds of {@code op}, each run waited for. */
+    private static double median(CudaBackend gpu, Runnable op) {
         for (int i = 0; i < WARMUP; i++) {
             op.run();
         }
@@ -55,7 +92,6 @@ public final class GpuKernelBench {
             ns[i] = System.nanoTime() - t0;
         }
         java.util.Arrays.sort(ns);
-        double us = ns[ITERS / 2] / 1e3;
-        System.out.printf("%-28s %10.1f %10.1f%n", name, us, bytes / (us * 1e3));
+        return ns[ITERS / 2] / 1e3;
     }
 }

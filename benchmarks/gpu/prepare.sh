@@ -43,8 +43,12 @@ launcher="$(ls ~/.m2/repository/org/junit/platform/junit-platform-launcher/"$pla
   | grep -v sources | sort -V | tail -1)"
 cp "$launcher" "$dev/lib/"
 rm -f "$dev/classpath.txt"
-"$jdk/bin/javac" -d "$dev/classes" --add-modules jdk.incubator.vector -cp "$dev/lib/*" \
-  "$root/benchmarks/gpu/RunGpuTests.java" "$root/benchmarks/gpu/GpuKernelBench.java" 2>&1 | grep -v incubat || true
+if ! javac_out="$("$jdk/bin/javac" -d "$dev/classes" --add-modules jdk.incubator.vector -cp "$dev/lib/*" \
+    "$root/benchmarks/gpu/RunGpuTests.java" "$root/benchmarks/gpu/GpuKernelBench.java" 2>&1)"; then
+  echo "$javac_out" >&2
+  echo "prepare.sh: the GPU launcher and kernel benchmark do not compile" >&2
+  exit 1
+fi
 
 shared="${SDD4J_SHARED:-$root/../shared}"
 if [ -d "$shared/fixtures" ]; then
