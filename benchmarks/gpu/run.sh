@@ -10,8 +10,10 @@
 #   peer         the PyTorch peer on the same GPU (eager and torch.compile; fp32, TF32, bf16), same configurations
 #   train        one SFT step and one GRPO step (G = 64) at batch 8 on the GPU, sdd4j (float32) and PyTorch eager
 #                (fp32, TF32), AASIST-L and SSL-AASIST 300M, each side back to back, into gpu-train.jsonl
+#   floors       each scored configuration's compute and memory floors (org.sdd4j.bench.FloorReport) from the
+#                PEAK lines of the kernels stage's log (float32 and TF32 product throughput, copy bandwidth)
 #   report       the side-by-side table (benchmarks/gpu/report.py) into gpu-scoring.md
-# No stage given: tests kernels bench peer train report. Logs and records go to $OUT when set (the device tool's
+# No stage given: tests kernels bench peer train floors report. Logs and records go to $OUT when set (the device tool's
 # folder that comes back), else benchmarks/out/.
 #   device tool:  run(command="benchmarks/gpu/run.sh", carry=[".device"])
 #                 run(command="benchmarks/gpu/run.sh parity", carry=[".device-fixtures"])   (same warm machine)
@@ -25,7 +27,7 @@ out="${OUT:-$root/benchmarks/out}"
 mkdir -p "$out" "$root/benchmarks/out"
 [ -f "$dev/jdk.tgz" ] || { echo "run.sh: no $dev/jdk.tgz: run benchmarks/gpu/prepare.sh first and carry .device" >&2; exit 2; }
 stages=("$@")
-[ ${#stages[@]} -gt 0 ] || stages=(tests kernels bench peer train report)
+[ ${#stages[@]} -gt 0 ] || stages=(tests kernels bench peer train floors report)
 
 jdk="${TMPDIR:-/tmp}/sdd4j-jdk"
 [ -x "$jdk/jdk/bin/java" ] || { rm -rf "$jdk" && mkdir -p "$jdk" && tar -C "$jdk" -xzf "$dev/jdk.tgz"; }
@@ -129,6 +131,23 @@ for stage in "${stages[@]}"; do
           peer_bench ssl-aasist-300m 64 "$mode" "$precision" 10 || status=1
         done
       done 2>&1 | tee "$out/gpu-scoring-peer.log" ;;
+    floors)
+      echo "== floors"
+      bw="$(awk '/^PEAK copy bandwidth/ { print $NF }' "$out/gpu-bench.log" 2>/dev/null)"
+      fp32="$(awk '/^PEAK gemm float32/ { print $(NF - 1) }' "$out/gpu-bench.log" 2>/dev/null)"
+      tf32="$(awk '/^PEAK gemm TF32/ { print $(NF - 1) }' "$out/gpu-bench.log" 2>/dev/null)"
+      if [ -z "$bw" ] || [ -z "$fp32" ] || [ -z "$tf32" ]; then
+        echo "run.sh: no PEAK lines in $out/gpu-bench.log: run the kernels stage first" >&2; status=1; continue
+      fi
+      make_300m || { echo "run.sh: could not make the 300M checkpoint" >&2; status=1; continue; }
+      for tflops in "$fp32" "$tf32"; do
+        for spec in "aasist $shared/models/aasist/AASIST.pth 1" "ssl-aasist-300m $ckpt300m 1" \
+                    "ssl-aasist-300m $ckpt300m 64"; do
+          set -- $spec
+          "$java" "${flags[@]}" -Xmx64g org.sdd4j.bench.FloorReport --model "$1" --checkpoint "$2" --batch "$3" \
+            --tflops "$tflops" --bandwidth-gbs "$bw" --jsonl "$out/gpu-floors.jsonl" || status=1
+        done
+      done 2>&1 | tee "$out/gpu-floors.log" ;;
     train)
       echo "== training steps on the GPU"
       make_300m || { echo "run.sh: could not make the 300M checkpoint" >&2; status=1; continue; }
