@@ -6,6 +6,7 @@ import org.sdd4j.backend.Activation;
 import org.sdd4j.backend.AdamUpdate;
 import org.sdd4j.backend.cuda.CudaBackend;
 import org.sdd4j.backend.cuda.DeviceBuffer;
+import org.sdd4j.backend.cuda.MatmulPrecision;
 import org.sdd4j.nativelib.CudaLibraries;
 import org.sdd4j.tensor.DType;
 import org.sdd4j.tensor.Tensor;
@@ -13,14 +14,14 @@ import org.sdd4j.tensor.Tensor;
 /**
  * Times sdd4j's memory-bound kernels at XLS-R sizes and prints the achieved bandwidth (bytes each kernel
  * must move once, over its median time), then the device's ceilings ("PEAK" lines): copy bandwidth and
- * matrix-product throughput in float32 and TF32, the denominators of the floors.
+ * matrix-product throughput in float32, TF32 and bfloat16, the denominators of the floors.
  */
 public final class GpuKernelBench {
     private static final int WARMUP = 5, ITERS = 50;
 
     public static void main(String[] args) {
         System.out.println(CudaLibraries.probe().describe());
-        try (CudaBackend gpu = new CudaBackend(); Arena arena = Arena.ofConfined()) {
+        try (CudaBackend gpu = new CudaBackend(MatmulPrecision.FLOAT32); Arena arena = Arena.ofConfined()) {
             int rows = 8 * 201, d = 1024; // batch 8 of 4 s audio at 50 frames/s, XLS-R 300M width
             long n = (long) rows * d;
             Tensor host = Tensor.zeros(arena, DType.F32, rows, d);
@@ -44,8 +45,10 @@ public final class GpuKernelBench {
                     () -> gpu.adamStep(view(x, n), view(dy, n), view(m, n), view(v, n), update));
             peaks(gpu, arena);
         }
-        try (CudaBackend tf32 = new CudaBackend(true); Arena arena = Arena.ofConfined()) {
-            gemmPeak(tf32, arena, "TF32");
+        for (MatmulPrecision p : new MatmulPrecision[] {MatmulPrecision.TF32, MatmulPrecision.BF16}) {
+            try (CudaBackend gpu = new CudaBackend(p); Arena arena = Arena.ofConfined()) {
+                gemmPeak(gpu, arena, p.label());
+            }
         }
     }
 
@@ -61,7 +64,7 @@ public final class GpuKernelBench {
         int n = 1 << 28;
         Tensor src = gpu.allocate(arena, true, n), dst = gpu.allocate(arena, false, n);
         time(gpu, "PEAK copy bandwidth", 8L * n, () -> gpu.copy(src, dst));
-        gemmPeak(gpu, arena, "float32");
+        gemmPeak(gpu, arena, MatmulPrecision.FLOAT32.label());
     }
 
     private static void gemmPeak(CudaBackend gpu, Arena arena, String precision) {

@@ -5,8 +5,8 @@
 #                and CudaTrainingTest: whole-model gradients against PyTorch, SFT and GRPO steps against the CPU)
 #   parity       CudaModelParityTest alone (for the calls that bring a mini checkpoint in .device-fixtures)
 #   kernels      the kernel bandwidth benchmark
-#   bench        GPU scoring: sdd4j float32 and TF32 (AASIST b1 and SSL-AASIST 300M b1, eager and CUDA graph;
-#                SSL-AASIST 300M b64)
+#   bench        GPU scoring: sdd4j float32, TF32 and bf16 products (AASIST b1 and SSL-AASIST 300M b1, eager
+#                and CUDA graph; SSL-AASIST 300M b64)
 #   peer         the PyTorch peer on the same GPU (eager and torch.compile; fp32, TF32, bf16), same configurations
 #   train        one SFT step and one GRPO step (G = 64) at batch 8 on the GPU, sdd4j (float32) and PyTorch eager
 #                (fp32, TF32), AASIST-L and SSL-AASIST 300M, each side back to back, into gpu-train.jsonl
@@ -73,8 +73,8 @@ make_300m() {
     --shared "$shared" --out "$ckpt300m" --threads 8
 }
 
-sdd4j_bench() { # model checkpoint batch tf32 iters [graphs]
-  "$java" "${flags[@]}" -Xmx4g -Dsdd4j.backend=cuda "-Dsdd4j.cuda.tf32=$4" "-Dsdd4j.cuda.graphs=${6:-false}" \
+sdd4j_bench() { # model checkpoint batch precision iters [graphs]
+  "$java" "${flags[@]}" -Xmx4g -Dsdd4j.backend=cuda "-Dsdd4j.cuda.precision=$4" "-Dsdd4j.cuda.graphs=${6:-false}" \
     org.sdd4j.bench.ScoringBenchmark \
     --model "$1" --checkpoint "$2" --batch "$3" --warmup 5 --iters "$5" --threads 1 --wav "$wav" --jsonl "$records"
 }
@@ -114,12 +114,12 @@ for stage in "${stages[@]}"; do
     bench)
       echo "== sdd4j GPU scoring"
       make_300m || { echo "run.sh: could not make the 300M checkpoint" >&2; status=1; continue; }
-      for tf32 in false true; do
+      for precision in float32 tf32 bf16; do
         for graphs in false true; do # batch 1: eager launches, then a replayed CUDA graph
-          sdd4j_bench aasist "$shared/models/aasist/AASIST.pth" 1 "$tf32" 100 "$graphs" || status=1
-          sdd4j_bench ssl-aasist-300m "$ckpt300m" 1 "$tf32" 100 "$graphs" || status=1
+          sdd4j_bench aasist "$shared/models/aasist/AASIST.pth" 1 "$precision" 100 "$graphs" || status=1
+          sdd4j_bench ssl-aasist-300m "$ckpt300m" 1 "$precision" 100 "$graphs" || status=1
         done
-        sdd4j_bench ssl-aasist-300m "$ckpt300m" 64 "$tf32" 10 || status=1
+        sdd4j_bench ssl-aasist-300m "$ckpt300m" 64 "$precision" 10 || status=1
       done 2>&1 | tee "$out/gpu-scoring-sdd4j.log" ;;
     peer)
       echo "== PyTorch GPU peer"
@@ -135,12 +135,13 @@ for stage in "${stages[@]}"; do
       echo "== floors"
       bw="$(awk '/^PEAK copy bandwidth/ { print $NF }' "$out/gpu-bench.log" 2>/dev/null)"
       fp32="$(awk '/^PEAK gemm float32/ { print $(NF - 1) }' "$out/gpu-bench.log" 2>/dev/null)"
-      tf32="$(awk '/^PEAK gemm TF32/ { print $(NF - 1) }' "$out/gpu-bench.log" 2>/dev/null)"
-      if [ -z "$bw" ] || [ -z "$fp32" ] || [ -z "$tf32" ]; then
+      tf32="$(awk '/^PEAK gemm tf32/ { print $(NF - 1) }' "$out/gpu-bench.log" 2>/dev/null)"
+      bf16="$(awk '/^PEAK gemm bf16/ { print $(NF - 1) }' "$out/gpu-bench.log" 2>/dev/null)"
+      if [ -z "$bw" ] || [ -z "$fp32" ] || [ -z "$tf32" ] || [ -z "$bf16" ]; then
         echo "run.sh: no PEAK lines in $out/gpu-bench.log: run the kernels stage first" >&2; status=1; continue
       fi
       make_300m || { echo "run.sh: could not make the 300M checkpoint" >&2; status=1; continue; }
-      for tflops in "$fp32" "$tf32"; do
+      for tflops in "$fp32" "$tf32" "$bf16"; do
         for spec in "aasist $shared/models/aasist/AASIST.pth 1" "ssl-aasist-300m $ckpt300m 1" \
                     "ssl-aasist-300m $ckpt300m 64"; do
           set -- $spec

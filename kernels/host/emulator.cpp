@@ -254,11 +254,19 @@ void fail(char* error, int capacity, const std::string& message) {
     }
 }
 
-// TF32: the 10 explicit mantissa bits tensor cores keep, rounded to nearest.
-float tf32(float v) {
+// A product input as tensor cores see it (MatmulPrecision's order: 0 float32, 1 TF32, 2 bfloat16): TF32 keeps
+// 10 explicit mantissa bits, ties away from zero (cvt.rna.tf32.f32); bfloat16 keeps 7, ties to even
+// (cvt.rn.bf16.f32). Infinities and NaNs pass through.
+float round_input(float v, int precision) {
+    if (precision == 0) return v;
     uint32_t bits;
     memcpy(&bits, &v, 4);
-    if ((bits & 0x7f800000u) != 0x7f800000u) bits = (bits + 0x1000u) & ~0x1fffu;
+    if ((bits & 0x7f800000u) != 0x7f800000u) {
+        int drop = precision == 1 ? 13 : 16;
+        uint32_t half = 1u << (drop - 1), mask = (1u << drop) - 1;
+        bits = precision == 1 ? bits + half : bits + half - 1 + ((bits >> drop) & 1u);
+        bits &= ~mask;
+    }
     memcpy(&v, &bits, 4);
     return v;
 }
@@ -327,11 +335,11 @@ int sdd4j_emu_launch(const char* name, int grid, int block, void** params, char*
 }
 
 // Row-major C[q] = op(A[q]) op(B[q]) (+ C[q] when accumulate) (+ bias per column) for q < batch: Gemm.matmul's
-// contract (cuBLASLt with the bias epilogue), with op(A) M x K and op(B) K x N, strides in floats. With tf32
-// the inputs are rounded to TF32 first, as tensor cores do; sums are float32 in k order.
+// contract (cuBLASLt with the bias epilogue), with op(A) M x K and op(B) K x N, strides in floats. In TF32 or
+// bfloat16 (precision 1, 2) the inputs are rounded first, as tensor cores do; sums are float32 in k order.
 void sdd4j_emu_gemm(int trans_a, int trans_b, int m, int n, int k, const float* a, long long stride_a,
                     const float* b, long long stride_b, float* c, long long stride_c, int batch, int accumulate,
-                    const float* bias, int tf32) {
+                    const float* bias, int precision) {
     std::vector<float> pa(size_t(m) * k), pb(size_t(k) * n), row(n);
     for (int q = 0; q < batch; q++) {
         const float* aq = a + q * stride_a;
@@ -340,13 +348,13 @@ void sdd4j_emu_gemm(int trans_a, int trans_b, int m, int n, int k, const float* 
         for (int i = 0; i < m; i++) {
             for (int p = 0; p < k; p++) {
                 float v = trans_a ? aq[size_t(p) * m + i] : aq[size_t(i) * k + p];
-                pa[size_t(i) * k + p] = tf32 ? sdd4j_emu::tf32(v) : v;
+                pa[size_t(i) * k + p] = sdd4j_emu::round_input(v, precision);
             }
         }
         for (int p = 0; p < k; p++) {
             for (int j = 0; j < n; j++) {
                 float v = trans_b ? bq[size_t(j) * k + p] : bq[size_t(p) * n + j];
-                pb[size_t(p) * n + j] = tf32 ? sdd4j_emu::tf32(v) : v;
+                pb[size_t(p) * n + j] = sdd4j_emu::round_input(v, precision);
             }
         }
         for (int i = 0; i < m; i++) {

@@ -123,9 +123,10 @@ public final class ScoringBenchmark {
         ObjectNode r = m.createObjectNode();
         r.put("schema", "sdd4j-bench/1");
         boolean gpu = backend.device() == org.sdd4j.tensor.Device.CUDA;
-        // On the GPU the precision and graph replay are part of the implementation's name: "sdd4j", "sdd4j-tf32",
-        // "sdd4j-graph", "sdd4j-tf32-graph".
-        String impl = gpu && Boolean.getBoolean(org.sdd4j.backend.cuda.CudaBackend.TF32_PROPERTY) ? "sdd4j-tf32"
+        // On the GPU the products' precision and graph replay are part of the implementation's name: "sdd4j"
+        // (float32), "sdd4j-tf32", "sdd4j-bf16", each with "-graph" when replayed as a CUDA graph.
+        org.sdd4j.backend.cuda.MatmulPrecision precision = org.sdd4j.backend.cuda.MatmulPrecision.fromProperties();
+        String impl = gpu && precision != org.sdd4j.backend.cuda.MatmulPrecision.FLOAT32 ? "sdd4j-" + precision.label()
                 : "sdd4j";
         r.put("impl", gpu && Boolean.getBoolean(Detector.GRAPHS_PROPERTY) ? impl + "-graph" : impl);
         r.put("impl_version", Optional.ofNullable(ScoringBenchmark.class.getPackage().getImplementationVersion())

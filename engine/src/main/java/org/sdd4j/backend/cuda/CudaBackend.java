@@ -34,8 +34,9 @@ import static org.sdd4j.backend.cuda.CudaKernels.Ptr;
  * values change (an optimiser step). {@link #toDevice}/{@link #toHost} copy explicitly, through pinned
  * staging memory.
  *
- * <p><b>Precision.</b> float32 throughout. {@code -Dsdd4j.cuda.tf32=true} (or the constructor flag) lets
- * cuBLASLt round matrix-product inputs to TF32 on tensor cores; see {@link #TF32_PROPERTY} for the
+ * <p><b>Precision.</b> float32 throughout. {@code -Dsdd4j.cuda.precision=tf32|bf16} ({@link MatmulPrecision}, or
+ * the constructor argument) lets cuBLASLt round matrix-product inputs to TF32 or bfloat16 on tensor cores; see
+ * {@link #TF32_PROPERTY} for the
  * tolerances the tests hold it to.
  *
  * <p><b>Scope.</b> Scoring and training run end to end on the GPU ({@link #NOT_ON_GPU} is empty). To train,
@@ -49,15 +50,18 @@ import static org.sdd4j.backend.cuda.CudaKernels.Ptr;
  */
 public final class CudaBackend implements Backend {
     /**
-     * {@code -Dsdd4j.cuda.tf32=true} enables TF32 matrix products. Documented tolerances (relative L2 error
-     * against {@link org.sdd4j.backend.ReferenceBackend}): float32 1e-5 for products and convolutions;
-     * TF32 3e-3 (inputs rounded to 10 mantissa bits, ~5e-4 per element, growing with sqrt(K)); model logits
-     * within 2e-4 absolute in float32 (DESIGN.md's parity target, held by CudaModelParityTest) and within
-     * {@code 0.1 * max(1, |logit|)} in TF32. That bound is measured, on the host kernel emulator, which rounds
-     * both inputs of every product to TF32 as tensor cores do: AASIST's logits moved by up to 0.002, AASIST-L's
-     * by 0.013 and the mini AntiDeepfake's by 5e-4, but the mini SSL-AASIST's by 0.072. Its random-weight back
-     * end amplifies the rounding of activations (rounding only its weights moves it by 0.002, 1% input noise by
-     * 3e-4). The first guess, 2e-2, was too tight; the GPU run reports the hardware's own worst case.
+     * {@code -Dsdd4j.cuda.tf32=true} enables TF32 matrix products (as {@code -Dsdd4j.cuda.precision=tf32} does;
+     * {@link MatmulPrecision}). Documented tolerances (relative L2 error against
+     * {@link org.sdd4j.backend.ReferenceBackend}): float32 1e-5 for products and convolutions; TF32 3e-3 (inputs
+     * rounded to 10 mantissa bits, ~5e-4 per element, growing with sqrt(K); measured 3.0e-4 at K = 512); bfloat16
+     * 1.2e-2 (7 mantissa bits; measured 2.3e-3). Model logits: within 2e-4 absolute in float32 (DESIGN.md's
+     * parity target, held by CudaModelParityTest), {@code 0.1 * max(1, |logit|)} in TF32 and
+     * {@code 0.25 * max(1, |logit|)} in bfloat16. Those bounds are measured on the host kernel emulator, which
+     * rounds both inputs of every product as tensor cores do. TF32 moved AASIST's logits by up to 0.002, AASIST-L's
+     * by 0.013 and the mini AntiDeepfake's by 5e-4, but the mini SSL-AASIST's by 0.072. bfloat16 moved them by
+     * 0.011, 0.033, 0.0016 and 0.083. The mini SSL-AASIST's random-weight back end amplifies the rounding of
+     * activations (rounding only its weights to TF32 moves it by 0.002, 1% input noise by 3e-4). The first guess for
+     * TF32, 2e-2, was too tight; the GPU run reports the hardware's own worst case.
      */
     public static final String TF32_PROPERTY = "sdd4j.cuda.tf32";
 
@@ -94,17 +98,18 @@ public final class CudaBackend implements Backend {
     }
 
     /**
-     * Opens GPU 0 and loads the kernels, float32 products unless {@code -Dsdd4j.cuda.tf32=true}.
+     * Opens GPU 0 and loads the kernels, with the products' precision the system properties name
+     * ({@link MatmulPrecision#fromProperties}: float32 unless asked).
      *
      * @throws IllegalStateException naming the reason when no usable GPU or no kernels fatbin is present
      */
     public CudaBackend() {
-        this(Boolean.getBoolean(TF32_PROPERTY));
+        this(MatmulPrecision.fromProperties());
     }
 
-    /** Opens GPU 0; {@code tf32} allows TF32 tensor-core matrix products (see {@link #TF32_PROPERTY}). */
-    public CudaBackend(boolean tf32) {
-        this(new DriverRuntime(tf32));
+    /** Opens GPU 0 with matrix products in {@code precision} (see {@link #TF32_PROPERTY} for the tolerances). */
+    public CudaBackend(MatmulPrecision precision) {
+        this(new DriverRuntime(precision));
     }
 
     /** This backend on {@code gpu}, which it then owns (the tests pass the kernel emulator). */
@@ -117,8 +122,7 @@ public final class CudaBackend implements Backend {
 
     @Override
     public String name() {
-        return "cuda (" + gpu.deviceName() + (gpu.tf32() ? ", TF32" : ", float32")
-                + ")";
+        return "cuda (" + gpu.deviceName() + ", " + gpu.precision().label() + ")";
     }
 
     /** One host thread queues all work; the parallelism is the GPU's. */

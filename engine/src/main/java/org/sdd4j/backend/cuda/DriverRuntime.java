@@ -19,10 +19,10 @@ final class DriverRuntime implements GpuRuntime {
      *
      * @throws IllegalStateException naming the reason when no usable GPU or no fatbin is present
      */
-    DriverRuntime(boolean tf32) {
+    DriverRuntime(MatmulPrecision precision) {
         this.context = CudaContext.open();
         this.kernels = new CudaKernels(context);
-        this.gemm = new Gemm(context, tf32);
+        this.gemm = new Gemm(context, precision);
         this.staging = new PinnedStaging(context);
     }
 
@@ -37,8 +37,8 @@ final class DriverRuntime implements GpuRuntime {
     }
 
     @Override
-    public boolean tf32() {
-        return gemm.tf32();
+    public MatmulPrecision precision() {
+        return gemm.precision();
     }
 
     @Override

@@ -36,7 +36,7 @@ final class Gemm implements AutoCloseable {
     }
 
     private final CudaContext context;
-    private final boolean tf32;
+    private final MatmulPrecision precision;
     private final Arena arena = Arena.ofShared();
     private final MemorySegment handle;
     private final long workspace;
@@ -44,12 +44,13 @@ final class Gemm implements AutoCloseable {
     private final Map<Shape, Plan> plans = new HashMap<>();
 
     /**
-     * @param tf32 whether products may round their inputs to TF32 (10-bit mantissa) on tensor cores: several
-     *             times faster on Ampere and Hopper, relative errors ~1e-3 instead of float32's ~1e-6
+     * @param precision what products may round their inputs to on tensor cores (TF32, bfloat16: several times
+     *                  faster on Ampere and Hopper, relative errors ~1e-3 and ~1e-2 instead of float32's ~1e-6);
+     *                  inputs, outputs and accumulation stay float32 (cuBLASLt's FAST compute types)
      */
-    Gemm(CudaContext context, boolean tf32) {
+    Gemm(CudaContext context, MatmulPrecision precision) {
         this.context = context;
-        this.tf32 = tf32;
+        this.precision = precision;
         context.makeCurrent();
         MemorySegment out = arena.allocate(ValueLayout.ADDRESS);
         check(cublasLt_h.cublasLtCreate(out), "cublasLtCreate");
@@ -61,8 +62,8 @@ final class Gemm implements AutoCloseable {
         this.biasPointer = arena.allocate(ValueLayout.JAVA_LONG);
     }
 
-    boolean tf32() {
-        return tf32;
+    MatmulPrecision precision() {
+        return precision;
     }
 
     /**
@@ -93,7 +94,11 @@ final class Gemm implements AutoCloseable {
 
     private Plan plan(Shape s) {
         MemorySegment out = arena.allocate(ValueLayout.ADDRESS);
-        int compute = tf32 ? cublasLt_h.CUBLAS_COMPUTE_32F_FAST_TF32() : cublasLt_h.CUBLAS_COMPUTE_32F();
+        int compute = switch (precision) {
+            case FLOAT32 -> cublasLt_h.CUBLAS_COMPUTE_32F();
+            case TF32 -> cublasLt_h.CUBLAS_COMPUTE_32F_FAST_TF32();
+            case BF16 -> cublasLt_h.CUBLAS_COMPUTE_32F_FAST_16BF();
+        };
         check(cublasLt_h.cublasLtMatmulDescCreate(out, compute, cublasLt_h.CUDA_R_32F()), "cublasLtMatmulDescCreate");
         MemorySegment desc = out.get(ValueLayout.ADDRESS, 0);
         // Column-major view: first operand = row-major B (N x K as seen), second = row-major A.

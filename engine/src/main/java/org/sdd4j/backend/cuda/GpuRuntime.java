@@ -18,8 +18,8 @@ interface GpuRuntime extends AutoCloseable {
     /** Streaming multiprocessors: grid-stride kernels size their grids from it. */
     int multiprocessors();
 
-    /** Whether matrix products may round their inputs to TF32. */
-    boolean tf32();
+    /** What matrix products may round their inputs to. */
+    MatmulPrecision precision();
 
     /**
      * A fresh block of device memory.

@@ -18,7 +18,7 @@ import static org.junit.jupiter.api.Assertions.*;
  * reason, without a usable GPU.
  */
 class CudaBackendOpsTest extends GpuOpsFixture {
-    /** float32 tolerance (relative L2); TF32 is held to 3e-3 in {@link #tf32ProductsStayWithinTheirTolerance}. */
+    /** float32 tolerance (relative L2); TF32 and bfloat16: {@link #reducedPrecisionProductsStayWithinTheirTolerance}. */
     private static final double F32 = 2e-5;
 
     private Tensor poisoned(int... shape) {
@@ -172,24 +172,33 @@ class CudaBackendOpsTest extends GpuOpsFixture {
         assertClose(addE, addG, 1e-7, "add broadcast");
     }
 
-    @Test
-    void tf32ProductsStayWithinTheirTolerance() {
+    /**
+     * Reduced-precision products round their inputs (so they differ from float32 by more than float32's own
+     * error) and stay within their tolerances: TF32 3e-3, bfloat16 1.2e-2 relative L2 (three fewer mantissa bits,
+     * eight times TF32's rounding step).
+     */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.CsvSource({"TF32, 3e-3", "BF16, 1.2e-2"})
+    void reducedPrecisionProductsStayWithinTheirTolerance(MatmulPrecision precision, double tolerance) {
         int m = 64, n = 48, k = 512;
         Tensor a = randn(m, k), w = randn(n, k);
         Tensor expected = Tensor.zeros(arena, m, n);
         ref.linear(a, w, null, expected, m, n, k);
         // The device tensors' arena closes before their backend does.
-        try (CudaBackend tf32 = TestGpu.open(true); Arena onDevice = Arena.ofConfined()) {
-            Tensor out = tf32.toDevice(Tensor.zeros(arena, m, n), onDevice);
-            tf32.linear(tf32.toDevice(a, onDevice), w, null, out, m, n, k);
-            Tensor actual = tf32.toHost(out, arena);
+        try (CudaBackend reduced = TestGpu.open(precision); Arena onDevice = Arena.ofConfined()) {
+            Tensor out = reduced.toDevice(Tensor.zeros(arena, m, n), onDevice);
+            reduced.linear(reduced.toDevice(a, onDevice), w, null, out, m, n, k);
+            Tensor actual = reduced.toHost(out, arena);
             double num = 0, den = 0;
             for (long i = 0; i < expected.numel(); i++) {
                 double d = expected.getFloat(i) - actual.getFloat(i);
                 num += d * d;
                 den += (double) expected.getFloat(i) * expected.getFloat(i);
             }
-            assertTrue(Math.sqrt(num / den) < 3e-3, "TF32 relative error " + Math.sqrt(num / den));
+            double rel = Math.sqrt(num / den);
+            System.out.printf("%s products: relative L2 error %.2e%n", precision, rel);
+            assertTrue(rel < tolerance, precision + " relative error " + rel);
+            assertTrue(rel > 1e-4, precision + ": the products were not rounded (relative error " + rel + ")");
         }
     }
 

@@ -34,7 +34,7 @@ class CudaBackendTest {
 
     @BeforeAll
     static void openGpu() {
-        gpu = TestGpu.open(Boolean.getBoolean(CudaBackend.TF32_PROPERTY));
+        gpu = TestGpu.open(MatmulPrecision.fromProperties());
     }
 
     /** Per test rather than in @BeforeAll, so that the report lists each skipped test with the reason. */

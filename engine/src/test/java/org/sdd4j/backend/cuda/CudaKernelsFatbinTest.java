@@ -36,7 +36,7 @@ class CudaKernelsFatbinTest {
     void theHostEmulatorHasEveryKernel() {
         Assumptions.assumeTrue(TestGpu.emulatorLibrary() != null, "no host kernel emulator in this build (needs g++)");
         java.util.List<String> emulated;
-        try (EmulatedGpuRuntime emulator = new EmulatedGpuRuntime(TestGpu.emulatorLibrary(), false)) {
+        try (EmulatedGpuRuntime emulator = new EmulatedGpuRuntime(TestGpu.emulatorLibrary(), MatmulPrecision.FLOAT32)) {
             emulated = emulator.kernels().stream().filter(k -> !k.startsWith("selftest_")).toList();
         }
         assertEquals(new java.util.TreeSet<>(CudaKernels.NAMES), new java.util.TreeSet<>(emulated),

@@ -37,31 +37,34 @@ import org.sdd4j.tensor.Tensor;
  * official AASIST and AASIST-L, the mini SSL-AASIST and the mini AntiDeepfake, every clip on a GPU (the first
  * {@value #EMULATED_CLIPS} on the host kernel emulator, where a clip costs seconds), in batches of two (AASIST)
  * or one (whole utterances). float32 is held to DESIGN.md's parity target, 2e-4 absolute; TF32 to
- * {@code 0.1 * max(1, |logit|)} (see {@link CudaBackend#TF32_PROPERTY}). Checks on the way that the logits
+ * {@code 0.1 * max(1, |logit|)} and bfloat16 to {@code 0.25 * max(1, |logit|)} (see
+ * {@link CudaBackend#TF32_PROPERTY}). Checks on the way that the logits
  * really are device tensors, so a host fallback cannot pass unnoticed. Skipped, with the reason, without a
  * usable GPU or without the fixture a case needs.
  */
 class CudaModelParityTest {
     static final double F32_TOLERANCE = 2e-4;
     static final double TF32_TOLERANCE = 0.1;
+    static final double BF16_TOLERANCE = 0.25;
     /** Clips per model on the emulator: enough for a batch of two, and the suite stays within minutes. */
     static final int EMULATED_CLIPS = 2;
 
-    private static CudaBackend f32;
-    private static CudaBackend tf32;
+    private static final Map<MatmulPrecision, CudaBackend> GPUS = new java.util.EnumMap<>(MatmulPrecision.class);
 
     @BeforeAll
     static void open() {
-        f32 = TestGpu.open(false);
-        tf32 = TestGpu.open(true);
+        for (MatmulPrecision p : MatmulPrecision.values()) {
+            CudaBackend gpu = TestGpu.open(p);
+            if (gpu != null) {
+                GPUS.put(p, gpu);
+            }
+        }
     }
 
     @AfterAll
     static void close() {
-        if (f32 != null) {
-            f32.close();
-            tf32.close();
-        }
+        GPUS.values().forEach(CudaBackend::close);
+        GPUS.clear();
     }
 
     @BeforeEach
@@ -73,8 +76,10 @@ class CudaModelParityTest {
     @CsvSource({
         "aasist/AASIST.pth, models/aasist/AASIST.pth, models/aasist/AASIST.conf, float32",
         "aasist/AASIST.pth, models/aasist/AASIST.pth, models/aasist/AASIST.conf, tf32",
+        "aasist/AASIST.pth, models/aasist/AASIST.pth, models/aasist/AASIST.conf, bf16",
         "aasist/AASIST-L.pth, models/aasist/AASIST-L.pth, models/aasist/AASIST-L.conf, float32",
-        "aasist/AASIST-L.pth, models/aasist/AASIST-L.pth, models/aasist/AASIST-L.conf, tf32"
+        "aasist/AASIST-L.pth, models/aasist/AASIST-L.pth, models/aasist/AASIST-L.conf, tf32",
+        "aasist/AASIST-L.pth, models/aasist/AASIST-L.pth, models/aasist/AASIST-L.conf, bf16"
     })
     void aasistMatchesPyTorch(String key, String weights, String conf, String precision) throws Exception {
         AasistConfig config = AasistConfig.fromJson(SharedFixtures.json(conf));
@@ -83,8 +88,8 @@ class CudaModelParityTest {
     }
 
     @ParameterizedTest(name = "{0} ({1})")
-    @CsvSource({"ssl_aasist_mini.pth, float32", "ssl_aasist_mini.pth, tf32", "antideepfake_mini.pth, float32",
-        "antideepfake_mini.pth, tf32"})
+    @CsvSource({"ssl_aasist_mini.pth, float32", "ssl_aasist_mini.pth, tf32", "ssl_aasist_mini.pth, bf16",
+        "antideepfake_mini.pth, float32", "antideepfake_mini.pth, tf32", "antideepfake_mini.pth, bf16"})
     void sslFamiliesMatchPyTorch(String file, String precision) throws Exception {
         JsonNode expected = SharedFixtures.json("fixtures/reference/expected_logits.json").get(file);
         Function<StateDict, SpoofModel> build = file.startsWith("ssl") ? SslAasist::new : AntiDeepfake::new;
@@ -96,8 +101,13 @@ class CudaModelParityTest {
         Path file = SharedFixtures.root().resolve(weights);
         assumeTrue(Files.isRegularFile(file), "fixture " + file + " not present here (see benchmarks/gpu/run.sh)");
         assertTrue(expected != null && expected.size() > 0, "expected logits for " + name);
-        boolean isTf32 = precision.equals("tf32");
-        CudaBackend gpu = isTf32 ? tf32 : f32;
+        MatmulPrecision p = MatmulPrecision.parse(precision);
+        CudaBackend gpu = GPUS.get(p);
+        double relative = switch (p) {
+            case FLOAT32 -> 0;
+            case TF32 -> TF32_TOLERANCE;
+            case BF16 -> BF16_TOLERANCE;
+        };
         List<String> clips = new ArrayList<>();
         for (Iterator<Map.Entry<String, JsonNode>> it = expected.fields(); it.hasNext(); ) {
             clips.add(it.next().getKey());
@@ -129,7 +139,8 @@ class CudaModelParityTest {
                         for (int c = 0; c < 2; c++) {
                             double want = e.get(c).asDouble(), got = logits.getFloat(2L * q + c);
                             double diff = Math.abs(want - got);
-                            double allowed = isTf32 ? TF32_TOLERANCE * Math.max(1, Math.abs(want)) : F32_TOLERANCE;
+                            double allowed = p == MatmulPrecision.FLOAT32 ? F32_TOLERANCE
+                                    : relative * Math.max(1, Math.abs(want));
                             assertTrue(Double.isFinite(got), name + " " + clips.get(i + q) + ": logit " + got);
                             if (diff / allowed > worst / worstAllowed || worst == 0) {
                                 worst = diff;

@@ -51,7 +51,7 @@ class CudaTrainingTest {
 
     @BeforeAll
     void openGpu() {
-        gpu = TestGpu.open(false);
+        gpu = TestGpu.open(MatmulPrecision.FLOAT32);
     }
 
     @BeforeEach

@@ -23,8 +23,8 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  * (kernels/host/emulator.cpp) behind {@link GpuRuntime}. "Device" memory is host memory from malloc, copies
  * are memcpy, every call completes before it returns, and matrix products follow {@link Gemm#matmul}'s
  * row-major contract on oneDNN's sgemm when the CPU backend's oneDNN is here (the model parity tests run
- * products of billions of multiply-adds), else on the emulator's plain loop; with TF32 the inputs are
- * rounded to TF32 first, as tensor cores do.
+ * products of billions of multiply-adds), else on the emulator's plain loop; in TF32 or bfloat16 the inputs
+ * are rounded first, as tensor cores round them ({@link MatmulPrecision#round}).
  *
  * <p>Stream capture records each queued operation instead of running it, and a graph launch runs the recording;
  * uploads, downloads, waits and frees during a capture fail, as they would break or escape a real one. That
@@ -46,7 +46,7 @@ final class EmulatedGpuRuntime implements GpuRuntime {
     private static final MethodHandle FREE = LINKER.downcallHandle(
             LINKER.defaultLookup().find("free").orElseThrow(), FunctionDescriptor.ofVoid(JAVA_LONG));
 
-    private final boolean tf32;
+    private final MatmulPrecision precision;
     private final MethodHandle launch;
     private final MethodHandle gemm;
     private final MethodHandle kernelCount;
@@ -58,8 +58,8 @@ final class EmulatedGpuRuntime implements GpuRuntime {
     private long nextGraph = 1;
     private final OneDnn onednn = openOneDnn();
 
-    EmulatedGpuRuntime(Path library, boolean tf32) {
-        this.tf32 = tf32;
+    EmulatedGpuRuntime(Path library, MatmulPrecision precision) {
+        this.precision = precision;
         SymbolLookup lib = SymbolLookup.libraryLookup(library, Arena.global());
         launch = LINKER.downcallHandle(lib.find("sdd4j_emu_launch").orElseThrow(),
                 FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, JAVA_INT));
@@ -97,8 +97,8 @@ final class EmulatedGpuRuntime implements GpuRuntime {
     }
 
     @Override
-    public boolean tf32() {
-        return tf32;
+    public MatmulPrecision precision() {
+        return precision;
     }
 
     @Override
@@ -202,7 +202,7 @@ final class EmulatedGpuRuntime implements GpuRuntime {
         }
         try {
             gemm.invokeExact(transA ? 1 : 0, transB ? 1 : 0, m, n, k, a, strideA, b, strideB, c, strideC, batch,
-                    accumulate ? 1 : 0, bias, tf32 ? 1 : 0);
+                    accumulate ? 1 : 0, bias, precision.ordinal());
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -229,27 +229,18 @@ final class EmulatedGpuRuntime implements GpuRuntime {
         }
     }
 
-    /** A batched operand as sgemm reads it: in place in float32, or a TF32-rounded copy. */
+    /** A batched operand as sgemm reads it: in place in float32, or a copy rounded as tensor cores round it. */
     private MemorySegment operand(Arena scratch, long address, long stride, int batch, long size) {
         long floats = stride * (batch - 1) + size;
         MemorySegment s = at(address, 4 * floats);
-        if (!tf32) {
+        if (precision == MatmulPrecision.FLOAT32) {
             return s;
         }
         MemorySegment rounded = scratch.allocate(4 * floats, 64);
         for (long i = 0; i < floats; i++) {
-            rounded.setAtIndex(ValueLayout.JAVA_FLOAT, i, toTf32(s.getAtIndex(ValueLayout.JAVA_FLOAT, i)));
+            rounded.setAtIndex(ValueLayout.JAVA_FLOAT, i, precision.round(s.getAtIndex(ValueLayout.JAVA_FLOAT, i)));
         }
         return rounded;
-    }
-
-    /** TF32: float32 rounded to nearest at 10 explicit mantissa bits (the emulator's loop does the same). */
-    static float toTf32(float v) {
-        int bits = Float.floatToRawIntBits(v);
-        if ((bits & 0x7f800000) != 0x7f800000) {
-            bits = (bits + 0x1000) & ~0x1fff;
-        }
-        return Float.intBitsToFloat(bits);
     }
 
     private static OneDnn openOneDnn() {

@@ -23,7 +23,7 @@ class EmulatorSelfTest {
     @BeforeEach
     void open() {
         assumeTrue(TestGpu.emulatorLibrary() != null, "no host kernel emulator in this build (needs g++)");
-        gpu = new EmulatedGpuRuntime(TestGpu.emulatorLibrary(), false);
+        gpu = new EmulatedGpuRuntime(TestGpu.emulatorLibrary(), MatmulPrecision.FLOAT32);
     }
 
     @AfterEach

@@ -25,7 +25,7 @@ abstract class GpuOpsFixture {
 
     @BeforeAll
     void openGpu() {
-        gpu = TestGpu.open(false);
+        gpu = TestGpu.open(MatmulPrecision.FLOAT32);
     }
 
     /** Per test rather than in @BeforeAll, so that the report lists each skipped test with the reason. */

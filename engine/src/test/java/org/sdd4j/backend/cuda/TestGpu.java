@@ -29,12 +29,12 @@ final class TestGpu {
     }
 
     /** A backend on the GPU, or on the emulator; null when neither is here. */
-    static CudaBackend open(boolean tf32) {
+    static CudaBackend open(MatmulPrecision precision) {
         if (CudaLibraries.probe().usable()) {
-            return new CudaBackend(tf32);
+            return new CudaBackend(precision);
         }
         Path emulator = emulatorLibrary();
-        return emulator == null ? null : new CudaBackend(new EmulatedGpuRuntime(emulator, tf32));
+        return emulator == null ? null : new CudaBackend(new EmulatedGpuRuntime(emulator, precision));
     }
 
     /** Skips the calling test, with the reason, when {@link #open} has nothing to open. */

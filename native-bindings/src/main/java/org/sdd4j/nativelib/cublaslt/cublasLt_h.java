@@ -86,6 +86,15 @@ public class cublasLt_h extends cublasLt_h$shared {
     public static int CUBLAS_COMPUTE_32F() {
         return CUBLAS_COMPUTE_32F;
     }
+    private static final int CUBLAS_COMPUTE_32F_FAST_16BF = (int)75L;
+    /**
+     * {@snippet lang=c :
+     * enum <anonymous>.CUBLAS_COMPUTE_32F_FAST_16BF = 75
+     * }
+     */
+    public static int CUBLAS_COMPUTE_32F_FAST_16BF() {
+        return CUBLAS_COMPUTE_32F_FAST_16BF;
+    }
     private static final int CUBLAS_COMPUTE_32F_FAST_TF32 = (int)77L;
     /**
      * {@snippet lang=c :
