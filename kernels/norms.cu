@@ -16,7 +16,8 @@
 //                                                  min(ceil(B*L / 256), 32 * SMs): a thread per position walks
 //                                                  the C channels, neighbouring threads read neighbouring t
 //   layernorm_channels_backward_params             grid = C, block 256 (a block per channel)
-// Gradients ACCUMULATE (+=); dx, dw, db may be null (not wanted).
+// Gradients ACCUMULATE (+=); dx, dw, db may be null (not wanted). The weight and bias gradients sum a column's
+// or channel's terms over every row or position in double, as the batch-norm kernels do: they cancel heavily.
 #include "common.cuh"
 
 // Mean and 1/sqrt(var + eps) of n values at x[0], x[stride], ... over the block.
@@ -81,14 +82,14 @@ extern "C" __global__ void layernorm_backward_params(const float* __restrict__ x
                                                      int rows, int d) {
     int j = blockIdx.x * blockDim.x + threadIdx.x;
     if (j >= d) return;
-    float sw = 0.0f, sb = 0.0f;
+    double sw = 0.0, sb = 0.0;
     for (int r = 0; r < rows; r++) {
         long long i = (long long) r * d + j;
-        sw += dy[i] * (x[i] - stats[2 * r]) * stats[2 * r + 1];
+        sw += (double) dy[i] * ((x[i] - stats[2 * r]) * stats[2 * r + 1]);
         sb += dy[i];
     }
-    if (dw != nullptr) dw[j] += sw;
-    if (db != nullptr) db[j] += sb;
+    if (dw != nullptr) dw[j] += (float) sw;
+    if (db != nullptr) db[j] += (float) sb;
 }
 
 // One block per (batch, group): the group is cpg * len contiguous values.
@@ -140,20 +141,20 @@ extern "C" __global__ void groupnorm_backward_params(const float* __restrict__ x
     int ch = blockIdx.x;
     if (ch >= channels) return;
     int g = ch / (channels / groups);
-    float sw = 0.0f, sb = 0.0f;
+    double sw = 0.0, sb = 0.0;
     for (int b = 0; b < batch; b++) {
         long long o = ((long long) b * channels + ch) * len;
         float mean = stats[2 * (b * groups + g)], inv = stats[2 * (b * groups + g) + 1];
         for (long long t = threadIdx.x; t < len; t += blockDim.x) {
-            sw += dy[o + t] * (x[o + t] - mean) * inv;
+            sw += (double) dy[o + t] * ((x[o + t] - mean) * inv);
             sb += dy[o + t];
         }
     }
-    sw = block_sum(sw);
-    sb = block_sum(sb);
+    sw = block_sum_double(sw);
+    sb = block_sum_double(sb);
     if (threadIdx.x == 0) {
-        if (dw != nullptr) dw[ch] += sw;
-        if (db != nullptr) db[ch] += sb;
+        if (dw != nullptr) dw[ch] += (float) sw;
+        if (db != nullptr) db[ch] += (float) sb;
     }
 }
 
@@ -218,19 +219,19 @@ extern "C" __global__ void layernorm_channels_backward_params(const float* __res
                                                               int batch, int channels, int len) {
     int c = blockIdx.x;
     if (c >= channels) return;
-    float sw = 0.0f, sb = 0.0f;
+    double sw = 0.0, sb = 0.0;
     for (int q = 0; q < batch; q++) {
         long long o = ((long long) q * channels + c) * len;
         for (int t = threadIdx.x; t < len; t += blockDim.x) {
             long long p = (long long) q * len + t;
-            sw += dy[o + t] * (x[o + t] - stats[2 * p]) * stats[2 * p + 1];
+            sw += (double) dy[o + t] * ((x[o + t] - stats[2 * p]) * stats[2 * p + 1]);
             sb += dy[o + t];
         }
     }
-    sw = block_sum(sw);
-    sb = block_sum(sb);
+    sw = block_sum_double(sw);
+    sb = block_sum_double(sb);
     if (threadIdx.x == 0) {
-        if (dw != nullptr) dw[c] += sw;
-        if (db != nullptr) db[c] += sb;
+        if (dw != nullptr) dw[c] += (float) sw;
+        if (db != nullptr) db[c] += (float) sb;
     }
 }
