@@ -72,6 +72,12 @@ class CudaTrainingTest {
         ModelGradientTest.assertGradientsMatchPyTorch(name, checkpoint, 1e-3, 2, gpu);
     }
 
+    /** The layer-fusion head over the frozen mini encoder: head gradients against PyTorch, encoder untaped. */
+    @Test
+    void layerFusionHeadGradientsMatchPyTorch() throws Exception {
+        org.sdd4j.train.LayerFusionGradientTest.assertHeadGradientsMatchPyTorch(gpu);
+    }
+
     /** What one optimiser step did: its loss and gradient norm, and every weight before and after. */
     private record Outcome(double loss, double gradNorm, float[] before, float[] after) {
     }
