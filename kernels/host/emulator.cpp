@@ -246,6 +246,7 @@ const Kernel kKernels[] = {
     SDD4J_KERNEL(weightnorm_backward_v), SDD4J_KERNEL(sum_squares), SDD4J_KERNEL(topk_rank),
     // The emulator's own tests (selftest.cu); never in the fatbin.
     SDD4J_KERNEL(selftest_block_sum), SDD4J_KERNEL(selftest_divergent_barrier), SDD4J_KERNEL(selftest_diverged_shuffle),
+    SDD4J_KERNEL(selftest_write_past_end),
 };
 
 void fail(char* error, int capacity, const std::string& message) {

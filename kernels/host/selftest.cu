@@ -1,5 +1,6 @@
 // Kernels that exist only in the host emulator, for its own tests (EmulatorSelfTest): one correct use of the
-// block and warp reductions, and the two mistakes the emulator must report rather than hang on.
+// block and warp reductions, the two mistakes the emulator must report rather than hang on, and a write past the
+// end of a buffer, which its guard bytes catch.
 #include "../common.cuh"
 
 // out[b] = sum of x[b * blockDim.x + t] over the block's threads, via block_sum (warp shuffles and barriers).
@@ -31,4 +32,9 @@ extern "C" __global__ void selftest_diverged_shuffle(float* out) {
         __syncthreads();
     }
     out[threadIdx.x] = v;
+}
+
+// x[0..n] = 1: one element too many (an off-by-one bound).
+extern "C" __global__ void selftest_write_past_end(float* x, int n) {
+    for (int i = threadIdx.x; i <= n; i += blockDim.x) x[i] = 1.0f;
 }

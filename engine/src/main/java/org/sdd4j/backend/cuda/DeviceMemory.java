@@ -22,6 +22,8 @@ public final class DeviceMemory implements AutoCloseable {
     private static final long SMALL = 1L << 20;
 
     private final GpuRuntime runtime;
+    /** Blocks of exactly the size asked, reused only at that size ({@link GpuRuntime#exactBlocks}). */
+    private final boolean exact;
     private final TreeMap<Long, ArrayDeque<Long>> free = new TreeMap<>();
     private final Map<Long, Long> sizes = new HashMap<>();
     private long cachedBytes;
@@ -34,6 +36,7 @@ public final class DeviceMemory implements AutoCloseable {
 
     DeviceMemory(GpuRuntime runtime) {
         this.runtime = runtime;
+        this.exact = runtime.exactBlocks();
     }
 
     /** Block size for a request: 512-byte steps below 1 MiB, 2 MiB steps above. */
@@ -44,9 +47,9 @@ public final class DeviceMemory implements AutoCloseable {
 
     /** A block of at least {@code bytes}, from the cache when one fits. */
     public synchronized DeviceBuffer take(long bytes) {
-        long size = rounded(bytes);
+        long size = exact ? (Math.max(bytes, 4) + 3) & ~3L : rounded(bytes);
         Map.Entry<Long, ArrayDeque<Long>> e = free.ceilingEntry(size);
-        if (e != null && e.getKey() <= 2 * size) {
+        if (e != null && (exact ? e.getKey() == size : e.getKey() <= 2 * size)) {
             long address = e.getValue().pop();
             if (e.getValue().isEmpty()) {
                 free.remove(e.getKey());

@@ -28,6 +28,15 @@ interface GpuRuntime extends AutoCloseable {
      */
     long allocate(long bytes);
 
+    /**
+     * Whether the caching allocator should hand out blocks of exactly the size asked (to 4 bytes) and reuse only
+     * blocks of that size, instead of rounding up: the host kernel emulator guards the end of every block, and
+     * catches a kernel writing past a tensor only when the tensor ends where its block does.
+     */
+    default boolean exactBlocks() {
+        return false;
+    }
+
     /** Frees a block from {@link #allocate}; the caller has synchronised. */
     void free(long address);
 

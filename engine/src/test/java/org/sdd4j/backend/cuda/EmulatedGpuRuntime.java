@@ -8,9 +8,7 @@ import java.lang.foreign.SymbolLookup;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
 import java.nio.file.Path;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
 
 import org.sdd4j.backend.cpu.dnnl.OneDnn;
 
@@ -25,6 +23,10 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  * row-major contract on oneDNN's sgemm when the CPU backend's oneDNN is here (the model parity tests run
  * products of billions of multiply-adds), else on the emulator's plain loop; in TF32 or bfloat16 the inputs
  * are rounded first, as tensor cores round them ({@link MatmulPrecision#round}).
+ *
+ * <p>Every block is followed by guard bytes, and the caching allocator hands out exact sizes here
+ * ({@link #exactBlocks}), so a kernel, copy or product that writes past the end of a tensor is reported after it
+ * runs, by name.
  *
  * <p>Stream capture records each queued operation instead of running it, and a graph launch runs the recording;
  * uploads, downloads, waits and frees during a capture fail, as they would break or escape a real one. That
@@ -51,7 +53,11 @@ final class EmulatedGpuRuntime implements GpuRuntime {
     private final MethodHandle gemm;
     private final MethodHandle kernelCount;
     private final MethodHandle kernelName;
-    private final Set<Long> blocks = new HashSet<>();
+    /** Live blocks: address to the size asked; each is followed by {@link #GUARD} bytes of {@link #CANARY}. */
+    private final java.util.TreeMap<Long, Long> blocks = new java.util.TreeMap<>();
+    /** Bytes after every block that no kernel may write: the emulator's bounds check (see {@link #exactBlocks}). */
+    private static final int GUARD = 64;
+    private static final byte CANARY = (byte) 0xA5;
     /** The operations queued since beginCapture, or null when not capturing. */
     private java.util.List<Runnable> capturing;
     private final java.util.Map<Long, java.util.List<Runnable>> graphs = new java.util.HashMap<>();
@@ -104,11 +110,12 @@ final class EmulatedGpuRuntime implements GpuRuntime {
     @Override
     public synchronized long allocate(long bytes) {
         try {
-            long address = (long) MALLOC.invokeExact(bytes);
+            long address = (long) MALLOC.invokeExact(bytes + GUARD);
             if (address == 0) {
                 throw new OutOfMemoryError("emulated device: malloc(" + bytes + ") failed");
             }
-            blocks.add(address);
+            at(address + bytes, GUARD).fill(CANARY);
+            blocks.put(address, bytes);
             return address;
         } catch (Throwable t) {
             throw rethrow(t);
@@ -118,14 +125,50 @@ final class EmulatedGpuRuntime implements GpuRuntime {
     @Override
     public synchronized void free(long address) {
         refuseWhileCapturing("cuMemFree");
-        if (!blocks.remove(address)) {
+        Long bytes = blocks.get(address);
+        if (bytes == null) {
             throw new IllegalArgumentException("emulated device: free of " + Long.toHexString(address)
                     + ", which is not a live block (double free, or not from allocate)");
+        }
+        blocks.remove(address);
+        IllegalStateException overrun = null;
+        try {
+            checkGuard(address, bytes, "something");
+        } catch (IllegalStateException e) {
+            overrun = e; // freed all the same, then reported
         }
         try {
             FREE.invokeExact(address);
         } catch (Throwable t) {
             throw rethrow(t);
+        }
+        if (overrun != null) {
+            throw overrun;
+        }
+    }
+
+    /** Every block is handed out at its exact size, so that its guard bytes start where its tensor ends. */
+    @Override
+    public boolean exactBlocks() {
+        return true;
+    }
+
+    /** Throws, naming {@code writer}, when the guard bytes after the block at {@code address} were written. */
+    private static void checkGuard(long address, long bytes, String writer) {
+        MemorySegment guard = at(address + bytes, GUARD);
+        for (int i = 0; i < GUARD; i++) {
+            if (guard.get(ValueLayout.JAVA_BYTE, i) != CANARY) {
+                throw new IllegalStateException("emulated device: " + writer + " wrote past the end of the "
+                        + bytes + "-byte block at 0x" + Long.toHexString(address) + " (guard byte " + i + ")");
+            }
+        }
+    }
+
+    /** Checks the guard of the live block holding {@code address}, if any. */
+    private synchronized void checkGuardAround(long address, String writer) {
+        var e = blocks.floorEntry(address);
+        if (e != null && address < e.getKey() + e.getValue() + GUARD) {
+            checkGuard(e.getKey(), e.getValue(), writer);
         }
     }
 
@@ -147,12 +190,18 @@ final class EmulatedGpuRuntime implements GpuRuntime {
 
     @Override
     public void copy(long dst, long src, long bytes) {
-        enqueue(() -> MemorySegment.copy(at(src, bytes), 0, at(dst, bytes), 0, bytes));
+        enqueue(() -> {
+            MemorySegment.copy(at(src, bytes), 0, at(dst, bytes), 0, bytes);
+            checkGuardAround(dst, "a device copy of " + bytes + " bytes");
+        });
     }
 
     @Override
     public void fill32(long device, int bits, long count) {
-        enqueue(() -> fillNow(device, bits, count));
+        enqueue(() -> {
+            fillNow(device, bits, count);
+            checkGuardAround(device, "a fill of " + count + " words");
+        });
     }
 
     private static void fillNow(long device, int bits, long count) {
@@ -183,12 +232,20 @@ final class EmulatedGpuRuntime implements GpuRuntime {
         } catch (Throwable t) {
             throw rethrow(t);
         }
+        for (int i = 0; i < args.length; i++) {
+            if (args[i] instanceof CudaKernels.Ptr p && p.address() != 0) {
+                checkGuardAround(p.address(), "kernel " + name + " (through its argument " + i + ")");
+            }
+        }
     }
 
     @Override
     public void matmul(boolean transA, boolean transB, int m, int n, int k, long a, long strideA, long b, long strideB,
                        long c, long strideC, int batch, boolean accumulate, long bias) {
-        enqueue(() -> matmulNow(transA, transB, m, n, k, a, strideA, b, strideB, c, strideC, batch, accumulate, bias));
+        enqueue(() -> {
+            matmulNow(transA, transB, m, n, k, a, strideA, b, strideB, c, strideC, batch, accumulate, bias);
+            checkGuardAround(c, "a matrix product");
+        });
     }
 
     private void matmulNow(boolean transA, boolean transB, int m, int n, int k, long a, long strideA, long b,

@@ -76,6 +76,30 @@ class EmulatorSelfTest {
         assertReported("selftest_diverged_shuffle", 32, "diverged");
     }
 
+    @Test
+    void aWritePastTheEndOfABlockIsReportedWithTheKernel() {
+        int n = 100;
+        long x = floats(n);
+        var e = assertThrows(IllegalStateException.class,
+                () -> launch("selftest_write_past_end", 1, 64, new CudaKernels.Ptr(x), n));
+        assertTrue(e.getMessage().contains("selftest_write_past_end") && e.getMessage().contains("wrote past the end"),
+                e.getMessage());
+        // Freeing the damaged block reports it again, and frees it all the same.
+        assertThrows(IllegalStateException.class, () -> gpu.free(x));
+    }
+
+    @Test
+    void theCachingAllocatorHandsOutExactBlocksHereSoGuardsSitAtTheTensorsEnd() {
+        try (DeviceMemory memory = new DeviceMemory(gpu)) {
+            DeviceBuffer small = memory.take(10);
+            assertEquals(12, small.bytes(), "4-byte granularity, not the GPU's 512");
+            memory.give(small);
+            DeviceBuffer larger = memory.take(16);
+            assertTrue(larger.address() != small.address() || larger.bytes() == 16, "no reuse at another size");
+            memory.give(larger);
+        }
+    }
+
     /** Launching {@code kernel} (one float output per thread) fails with a message naming it and {@code problem}. */
     private void assertReported(String kernel, int block, String problem) {
         long out = floats(block);
