@@ -35,9 +35,9 @@ final class InfoCommand implements Callable<Integer> {
         BackendChoice choice = Backends.select(cores);
         try (Backend backend = choice.backend()) {
             out.println(choice.describe().strip());
-            out.println("  (what 'sdd4j score' uses by default; --threads sets the count,"
-                    + " -Dsdd4j.backend=reference|vector|dnnl|cuda forces a provider;"
-                    + " 'sdd4j train' never defaults to the GPU: training runs on the CPU backends)");
+            out.println("  (what 'sdd4j score' and 'sdd4j train' use by default; --threads sets the count,"
+                    + " -Dsdd4j.backend=reference|vector|dnnl|cuda forces a provider; on cuda,"
+                    + " -Dsdd4j.cuda.precision=float32|tf32|bf16 sets the matrix products' precision)");
         }
         // Whether the GPU could run here, and exactly why not, is what a GPU user asks first; the backend
         // line above says whether CUDA was chosen and why.
