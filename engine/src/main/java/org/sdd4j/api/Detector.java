@@ -81,14 +81,25 @@ public final class Detector implements AutoCloseable {
      * @throws IOException                              when the file cannot be read
      */
     public static Detector load(Path checkpoint, DetectorOptions options) throws IOException {
+        return load(checkpoint, options, null);
+    }
+
+    /**
+     * As {@link #load(Path, DetectorOptions)}, on {@code on} instead of the backend {@link #createBackend} would
+     * choose (null chooses as that does). The detector owns it from the call on: it closes it, also when loading
+     * fails.
+     */
+    public static Detector load(Path checkpoint, DetectorOptions options, Backend on) throws IOException {
         Objects.requireNonNull(options, "options");
         StateDict sd = Checkpoints.open(checkpoint);
-        Backend backend = null;
+        Backend backend = on;
         try {
             StateDict weights = ModelLoader.normalise(sd);
             ModelFamily family = ModelLoader.detect(weights);
             SpoofModel model = ModelLoader.build(family, weights, options.config());
-            backend = createBackend(options.threads());
+            if (backend == null) {
+                backend = createBackend(options.threads());
+            }
             return new Detector(sd, model, family, backend, options.batchSize());
         } catch (RuntimeException | Error e) {
             if (backend != null) {
