@@ -460,9 +460,18 @@ public final class CudaBackend implements Backend {
 
     // ---- Backend: matrix products (cuBLASLt) ----
 
+    /**
+     * The bias rides on cuBLASLt's epilogue when it is 16-byte aligned (the epilogue needs that); otherwise it is
+     * added after the product.
+     */
     @Override
     public void linear(Tensor a, Tensor w, Tensor bias, Tensor out, int m, int n, int k) {
-        gpu.matmul(false, true, m, n, k, addr(a), 0, addr(w), 0, addr(out), 0, 1, false, addr(bias));
+        long b = addr(bias);
+        boolean epilogue = b % 16 == 0;
+        gpu.matmul(false, true, m, n, k, addr(a), 0, addr(w), 0, addr(out), 0, 1, false, epilogue ? b : 0);
+        if (!epilogue) {
+            add(out, bias, out);
+        }
     }
 
     @Override

@@ -20,7 +20,10 @@ import org.sdd4j.nativelib.cublaslt.cublasLt_h;
  * row-major column is the epilogue's bias per column-major row.
  *
  * <p>Descriptors, layouts and the heuristic's algorithm are built once per shape and cached: the model runs
- * the same few dozen shapes on every forward pass. Not thread-safe; the backend calls it from one thread
+ * the same few dozen shapes on every forward pass. The operands' alignment is part of the shape: cuBLASLt's
+ * heuristic assumes 256-byte aligned buffers unless told otherwise, and an algorithm picked under that
+ * assumption fails on a view that starts mid-block (a parameter at a 64-byte offset in its block, one batch item
+ * of a convolution), so each plan states the alignment its pointers and batch strides really have. Not thread-safe; the backend calls it from one thread
  * at a time on its one stream.
  */
 final class Gemm implements AutoCloseable {
@@ -28,7 +31,16 @@ final class Gemm implements AutoCloseable {
     private static final long WORKSPACE = 32L << 20;
 
     private record Shape(boolean transA, boolean transB, int m, int n, int k, long strideA, long strideB,
-                         long strideC, int batch, boolean bias) {
+                         long strideC, int batch, boolean bias, int alignA, int alignB, int alignC) {
+    }
+
+    /**
+     * The alignment, in bytes up to 256, that every batch item's pointer has: the largest power of two dividing
+     * the address and, for a batch, the stride between items.
+     */
+    static int alignment(long address, long strideFloats, int batch) {
+        long bits = address | (batch > 1 ? 4 * strideFloats : 0);
+        return bits == 0 ? 256 : (int) Math.min(256, Long.lowestOneBit(bits));
     }
 
     private record Plan(MemorySegment desc, MemorySegment layoutB, MemorySegment layoutA, MemorySegment layoutC,
@@ -77,7 +89,8 @@ final class Gemm implements AutoCloseable {
         if (m == 0 || n == 0) {
             return;
         }
-        Shape shape = new Shape(transA, transB, m, n, k, strideA, strideB, strideC, batch, bias != 0);
+        Shape shape = new Shape(transA, transB, m, n, k, strideA, strideB, strideC, batch, bias != 0,
+                alignment(a, strideA, batch), alignment(b, strideB, batch), alignment(c, strideC, batch));
         Plan plan = plans.computeIfAbsent(shape, this::plan);
         context.makeCurrent();
         if (bias != 0) {
@@ -118,6 +131,11 @@ final class Gemm implements AutoCloseable {
         MemorySegment ws = arena.allocateFrom(ValueLayout.JAVA_LONG, WORKSPACE);
         check(cublasLt_h.cublasLtMatmulPreferenceSetAttribute(pref, cublasLt_h.CUBLASLT_MATMUL_PREF_MAX_WORKSPACE_BYTES(),
                 ws, 8), "cublasLtMatmulPreferenceSetAttribute(MAX_WORKSPACE_BYTES)");
+        // Column-major view again: cuBLASLt's A is row-major B's buffer, its B row-major A's; C and D are C.
+        prefer(pref, cublasLt_h.CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_A_BYTES(), s.alignB);
+        prefer(pref, cublasLt_h.CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_B_BYTES(), s.alignA);
+        prefer(pref, cublasLt_h.CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_C_BYTES(), s.alignC);
+        prefer(pref, cublasLt_h.CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_D_BYTES(), s.alignC);
         MemorySegment result = arena.allocate(cublasLtMatmulHeuristicResult_t.layout());
         MemorySegment count = arena.allocate(ValueLayout.JAVA_INT);
         check(cublasLt_h.cublasLtMatmulAlgoGetHeuristic(handle, desc, layoutB, layoutA, layoutC, layoutC, pref, 1, result,
@@ -145,6 +163,12 @@ final class Gemm implements AutoCloseable {
         check(cublasLt_h.cublasLtMatrixLayoutSetAttribute(layout,
                 cublasLt_h.CUBLASLT_MATRIX_LAYOUT_STRIDED_BATCH_OFFSET(), arena.allocateFrom(ValueLayout.JAVA_LONG, stride),
                 8), "cublasLtMatrixLayoutSetAttribute(STRIDED_BATCH_OFFSET)");
+    }
+
+    private void prefer(MemorySegment pref, int attribute, int bytes) {
+        check(cublasLt_h.cublasLtMatmulPreferenceSetAttribute(pref, attribute,
+                arena.allocateFrom(ValueLayout.JAVA_INT, bytes), 4), "cublasLtMatmulPreferenceSetAttribute(" + attribute
+                + ", " + bytes + " bytes)");
     }
 
     private void setInt(MemorySegment desc, int attribute, int value) {

@@ -299,4 +299,29 @@ class CudaBackendOpsTest extends GpuOpsFixture {
                             + i / keep);
         }
     }
+
+    /**
+     * cuBLASLt is told the real alignment of each operand (its heuristic otherwise assumes 256 bytes), and a bias
+     * that cannot ride on the epilogue (not 16-byte aligned) is added after the product instead.
+     */
+    @Test
+    void productsOfViewsAtAnyAlignmentAndAnUnalignedBias() {
+        assertEquals(256, Gemm.alignment(0x10000, 0, 1));
+        assertEquals(64, Gemm.alignment(0x10040, 0, 1));
+        assertEquals(4, Gemm.alignment(0x10000, 3, 2), "a batch stride of 3 floats");
+        assertEquals(256, Gemm.alignment(0x10000, 3, 1), "no stride without a batch");
+
+        int m = 5, n = 7, k = 9;
+        Tensor a = randn(m, k), w = randn(n, k), bias = randn(n);
+        Tensor expected = Tensor.zeros(arena, m, n);
+        ref.linear(a, w, bias, expected, m, n, k);
+        // Views one float into their blocks: 4-byte aligned operands and bias.
+        Tensor a1 = Tensor.zeros(arena, m * k + 1), w1 = Tensor.zeros(arena, n * k + 1), b1 = Tensor.zeros(arena, n + 1);
+        a1.view(1, m, k).copyFrom(a);
+        w1.view(1, n, k).copyFrom(w);
+        b1.view(1, n).copyFrom(bias);
+        Tensor out = poisoned(m, n);
+        gpu.linear(dev(a1).view(1, m, k), dev(w1).view(1, n, k), dev(b1).view(1, n), out, m, n, k);
+        assertClose(expected, out, F32, "linear of unaligned views");
+    }
 }
