@@ -84,15 +84,15 @@ public final class CudaBackend implements Backend {
      */
     public static final boolean VERIFIED_ON_HARDWARE = false;
 
-    private static final int BLOCK = 256;
+    private static final int BLOCK = Launcher.BLOCK;
 
     private final GpuRuntime gpu;
     private final DeviceMemory memory;
     private final MemoryPool hostMemory = new MemoryPool();
     private final Map<ParameterKey, DeviceBuffer> parameters = new HashMap<>();
-    /** Pair-weight indices by content: uploaded once, so a captured forward pass copies nothing from the host. */
-    private final Map<java.util.List<Integer>, DeviceBuffer> pairIndices = new HashMap<>();
-    private final int elementwiseGridCap;
+    private final Launcher launcher;
+    private final CudaConvolutions convolutions;
+    private final CudaGraphGlue graphs;
 
     private record ParameterKey(long address, long bytes) {
     }
@@ -116,8 +116,9 @@ public final class CudaBackend implements Backend {
     CudaBackend(GpuRuntime gpu) {
         this.gpu = gpu;
         this.memory = new DeviceMemory(gpu);
-        // 32 resident blocks of 256 threads per SM saturate memory bandwidth for grid-stride loops.
-        this.elementwiseGridCap = 32 * gpu.multiprocessors();
+        this.launcher = new Launcher(gpu, memory, this::addr);
+        this.convolutions = new CudaConvolutions(launcher);
+        this.graphs = new CudaGraphGlue(launcher);
     }
 
     @Override
@@ -245,11 +246,11 @@ public final class CudaBackend implements Backend {
     }
 
     private Ptr p(Tensor t) {
-        return new Ptr(addr(t));
+        return launcher.p(t);
     }
 
     private Ptr p(Tensor t, long floatOffset) {
-        return new Ptr(addr(t) + 4 * floatOffset);
+        return launcher.p(t, floatOffset);
     }
 
     /** The device allocator (the tests take raw buffers from it). */
@@ -310,12 +311,7 @@ public final class CudaBackend implements Backend {
 
     /** A device copy of host ints (labels, sampled actions). */
     public DeviceBuffer upload(int[] values) {
-        try (java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined()) {
-            java.lang.foreign.MemorySegment host = arena.allocateFrom(java.lang.foreign.ValueLayout.JAVA_INT, values);
-            DeviceBuffer b = memory.take(Math.max(4, host.byteSize()));
-            gpu.upload(host, b.address(), host.byteSize());
-            return b;
-        }
+        return launcher.upload(values);
     }
 
     /** A zero-filled device buffer of {@code count} floats. */
@@ -340,15 +336,15 @@ public final class CudaBackend implements Backend {
 
     /** Queues kernel {@code name} with {@code args} (see {@link CudaKernels#marshal}). */
     private void launch(String name, int grid, int block, Object... args) {
-        gpu.launch(name, grid, block, args);
+        launcher.launch(name, grid, block, args);
     }
 
     private int elementwiseGrid(long n) {
-        return (int) Math.max(1, Math.min((n + BLOCK - 1) / BLOCK, elementwiseGridCap));
+        return launcher.grid(n);
     }
 
     private static Ptr p(DeviceBuffer b) {
-        return b == null ? Ptr.NULL : new Ptr(b.address());
+        return Launcher.p(b);
     }
 
     public void activation(Activation f, DeviceBuffer x, DeviceBuffer y, long n) {
@@ -509,96 +505,29 @@ public final class CudaBackend implements Backend {
         }
     }
 
-    // ---- Backend: convolutions (im2col + cuBLASLt; 1-D as 2-D of height 1) ----
+    // ---- Backend: convolutions (CudaConvolutions: im2col + cuBLASLt) ----
 
     @Override
     public void conv1d(Tensor x, Tensor w, Tensor bias, int stride, int padding, int groups, Tensor out) {
-        conv2d(as2d(x), as2d(w), bias, 1, stride, 0, padding, groups, as2d(out));
+        convolutions.conv1d(x, w, bias, stride, padding, groups, out);
     }
 
     @Override
     public void conv1dBackward(Tensor x, Tensor w, Tensor dy, int stride, int padding, int groups, Tensor dx,
                                Tensor dw, Tensor db) {
-        conv2dBackward(as2d(x), as2d(w), as2d(dy), 1, stride, 0, padding, groups, as2d(dx), as2d(dw), db);
-    }
-
-    private static Tensor as2d(Tensor t) {
-        return t == null ? null : t.reshape(t.dim(0), t.dim(1), 1, t.dim(2));
-    }
-
-    /** The shape of one convolution, in the terms of kernels/conv.cu. */
-    private record ConvShape(int batch, int cin, int h, int w, int cout, int kh, int kw, int hout, int wout,
-                             int groups) {
-        static ConvShape of(Tensor x, Tensor wt, Tensor y, int groups) {
-            return new ConvShape(x.dim(0), x.dim(1), x.dim(2), x.dim(3), wt.dim(0), wt.dim(2), wt.dim(3), y.dim(2),
-                    y.dim(3), groups);
-        }
-
-        long positions() {
-            return (long) hout * wout;
-        }
-
-        /** Rows of one group's column block: its input channels times the kernel area. */
-        int groupRows() {
-            return cin / groups * kh * kw;
-        }
-
-        long columnFloats() {
-            return (long) cin * kh * kw * positions();
-        }
-    }
-
-    private void im2col(Tensor x, int item, ConvShape s, int sh, int sw, int ph, int pw, DeviceBuffer col) {
-        launch("im2col", elementwiseGrid(s.columnFloats()), BLOCK, p(x, (long) item * s.cin * s.h * s.w),
-                new Ptr(col.address()), s.cin, s.h, s.w, s.kh, s.kw, sh, sw, ph, pw, s.hout, s.wout);
+        convolutions.conv1dBackward(x, w, dy, stride, padding, groups, dx, dw, db);
     }
 
     @Override
     public void conv2d(Tensor x, Tensor w, Tensor bias, int strideH, int strideW, int padH, int padW, int groups,
                        Tensor out) {
-        ConvShape s = ConvShape.of(x, w, out, groups);
-        int coutg = s.cout / groups, kg = s.groupRows();
-        long pos = s.positions();
-        DeviceBuffer col = memory.take(Math.max(4, s.columnFloats() * 4));
-        for (int b = 0; b < s.batch; b++) {
-            im2col(x, b, s, strideH, strideW, padH, padW, col);
-            // Per group: y_g[coutg, P] = w_g[coutg, Kg] @ col_g[Kg, P]; the groups are one strided batch.
-            gpu.matmul(false, false, coutg, (int) pos, kg, addr(w), (long) coutg * kg, col.address(), kg * pos,
-                    addr(out) + 4L * b * s.cout * pos, coutg * pos, groups, false, 0);
-        }
-        memory.give(col);
-        if (bias != null) {
-            long n = (long) s.batch * s.cout * pos;
-            launch("channel_bias_add", elementwiseGrid(n), BLOCK, p(out), p(bias), n, s.cout, pos);
-        }
+        convolutions.conv2d(x, w, bias, strideH, strideW, padH, padW, groups, out);
     }
 
     @Override
     public void conv2dBackward(Tensor x, Tensor w, Tensor dy, int strideH, int strideW, int padH, int padW,
                                int groups, Tensor dx, Tensor dw, Tensor db) {
-        ConvShape s = ConvShape.of(x, w, dy, groups);
-        int coutg = s.cout / groups, kg = s.groupRows();
-        long pos = s.positions();
-        DeviceBuffer col = memory.take(Math.max(4, s.columnFloats() * 4));
-        for (int b = 0; b < s.batch; b++) {
-            long dyItem = addr(dy) + 4L * b * s.cout * pos;
-            if (dw != null) { // dw_g[coutg, Kg] += dy_g[coutg, P] @ col_g^T
-                im2col(x, b, s, strideH, strideW, padH, padW, col);
-                gpu.matmul(false, true, coutg, kg, (int) pos, dyItem, coutg * pos, col.address(), kg * pos, addr(dw),
-                        (long) coutg * kg, groups, true, 0);
-            }
-            if (dx != null) { // dcol_g[Kg, P] = w_g^T @ dy_g, folded back into dx
-                gpu.matmul(true, false, kg, (int) pos, coutg, addr(w), (long) coutg * kg, dyItem, coutg * pos,
-                        col.address(), kg * pos, groups, false, 0);
-                launch("col2im", elementwiseGrid((long) s.cin * s.h * s.w), BLOCK, new Ptr(col.address()),
-                        p(dx, (long) b * s.cin * s.h * s.w), s.cin, s.h, s.w, s.kh, s.kw, strideH, strideW, padH, padW,
-                        s.hout, s.wout);
-            }
-        }
-        memory.give(col);
-        if (db != null) {
-            launch("channel_bias_grad", s.cout, BLOCK, p(dy), p(db), s.batch, s.cout, pos);
-        }
+        convolutions.conv2dBackward(x, w, dy, strideH, strideW, padH, padW, groups, dx, dw, db);
     }
 
     // ---- Backend: normalisation, softmax, activations, element-wise, pooling ----
@@ -858,119 +787,52 @@ public final class CudaBackend implements Backend {
                 a.numel());
     }
 
-    // ---- AASIST graph pieces and attentive pooling (kernels/graph.cu) ----
+    // ---- AASIST graph pieces and attentive pooling (CudaGraphGlue, kernels/graph.cu) ----
 
-    /** {@code y[b, i, j, :] = x[b, i, :] * x[b, j, :]}. */
     @Override
     public void pairwiseProduct(Tensor x, Tensor y) {
-        launch("pairwise_product_forward", elementwiseGrid(y.numel()), BLOCK, p(x), p(y), x.dim(0), x.dim(1),
-                x.dim(2));
+        graphs.pairwiseProduct(x, y);
     }
 
     @Override
     public void pairwiseProductBackward(Tensor x, Tensor dy, Tensor dx) {
-        launch("pairwise_product_backward", elementwiseGrid(x.numel()), BLOCK, p(x), p(dy), p(dx), x.dim(0),
-                x.dim(1), x.dim(2));
+        graphs.pairwiseProductBackward(x, dy, dx);
     }
 
-    /** The attention vectors stacked, and the index of the one each node pair (i, j) uses. */
-    private record PairWeights(DeviceBuffer stacked, DeviceBuffer index) {
-    }
-
-    /** The stack is the weights' current values (device copies); give it back, not the cached index. */
-    private PairWeights pairWeights(Tensor[] weights, int[] weightOfPair) {
-        int dout = Math.toIntExact(weights[0].numel());
-        DeviceBuffer stacked = memory.take(4L * dout * weights.length);
-        for (int i = 0; i < weights.length; i++) {
-            gpu.copy(stacked.address() + 4L * i * dout, addr(weights[i]), 4L * dout);
-        }
-        DeviceBuffer index;
-        synchronized (this) {
-            index = pairIndices.computeIfAbsent(java.util.Arrays.stream(weightOfPair).boxed().toList(),
-                    k -> upload(weightOfPair));
-        }
-        return new PairWeights(stacked, index);
-    }
-
-    /**
-     * {@code s[b, i, j] = (h[b, i, j, :] . weights[weightOfPair[i * N + j]]) / temperature} for {@code h}
-     * {@code [B, N, N, Dout]}.
-     */
     @Override
     public void pairScores(Tensor h, Tensor[] weights, int[] weightOfPair, float temperature, Tensor s) {
-        PairWeights pw = pairWeights(weights, weightOfPair);
-        launch("pair_scores_forward", elementwiseGrid(s.numel()), BLOCK, p(h), new Ptr(pw.stacked.address()),
-                new Ptr(pw.index.address()), p(s), h.dim(0), h.dim(1), h.dim(3), temperature);
-        memory.give(pw.stacked);
+        graphs.pairScores(h, weights, weightOfPair, temperature, s);
     }
 
-    /** Gradients of {@link #pairScores}; {@code dWeights[i]} (null: not wanted) collects weight i's. */
     @Override
     public void pairScoresBackward(Tensor h, Tensor[] weights, int[] weightOfPair, float temperature, Tensor ds,
                                    Tensor dh, Tensor[] dWeights) {
-        int b = h.dim(0), n = h.dim(1), dout = h.dim(3);
-        PairWeights pw = pairWeights(weights, weightOfPair);
-        if (dh != null) {
-            launch("pair_scores_backward_h", elementwiseGrid(h.numel()), BLOCK, p(ds),
-                    new Ptr(pw.stacked.address()), new Ptr(pw.index.address()), p(dh), b, n, dout, temperature);
-        }
-        DeviceBuffer dw = memory.take(4L * dout * weights.length);
-        gpu.fill32(dw.address(), 0, (long) dout * weights.length);
-        launch("pair_scores_backward_w", elementwiseGrid((long) weights.length * dout), BLOCK, p(ds), p(h),
-                new Ptr(pw.index.address()), new Ptr(dw.address()), weights.length, b, n, dout, temperature);
-        Tensor dwView = Tensor.onDevice(MemorySegment.ofAddress(dw.address()).reinterpret(dw.bytes()), DType.F32,
-                weights.length, dout);
-        for (int i = 0; i < weights.length; i++) {
-            if (dWeights[i] != null) {
-                copyBlocks(dwView, (long) i * dout, 0, dWeights[i], 0, 0, 1, dout, true);
-            }
-        }
-        memory.give(dw);
-        memory.give(pw.stacked);
+        graphs.pairScoresBackward(h, weights, weightOfPair, temperature, ds, dh, dWeights);
     }
 
-    /** A block per row ranks its N scores (a thread per node counts those ahead of it): no host round trip. */
     @Override
     public void topK(Tensor scores, int keep, Tensor idx) {
-        int b = scores.dim(0), n = scores.dim(1);
-        launch("topk_rank", b, BLOCK, p(scores), p(idx), b, n, keep);
+        graphs.topK(scores, keep, idx);
     }
 
-    /** {@code y[b, r, :] = h[b, idx[b, r], :] * s[b, idx[b, r]]} ({@code s} is {@code [B, N, 1]}). */
     @Override
     public void gatherScaled(Tensor h, Tensor s, Tensor idx, Tensor y) {
-        launch("gather_scaled_forward", elementwiseGrid(y.numel()), BLOCK, p(h), p(s), p(idx), p(y), h.dim(0),
-                h.dim(1), idx.dim(1), h.dim(2));
+        graphs.gatherScaled(h, s, idx, y);
     }
 
     @Override
     public void gatherScaledBackward(Tensor h, Tensor s, Tensor idx, Tensor dy, Tensor dh, Tensor ds) {
-        launch("gather_scaled_backward", elementwiseGrid((long) h.dim(0) * idx.dim(1)), BLOCK, p(h), p(s), p(idx),
-                p(dy), p(dh), p(ds), h.dim(0), h.dim(1), idx.dim(1), h.dim(2));
+        graphs.gatherScaledBackward(h, s, idx, dy, dh, ds);
     }
 
-    /**
-     * SSL-AASIST's {@code sum(x * softmax(w, dim), dim)} over {@code dim} 3 (time) or 2 (frequency) of
-     * {@code [B, C, F, T]} into {@code out} {@code [B, C, other]}; the softmax weights go to {@code p}.
-     */
     @Override
     public void attentivePool(Tensor x, Tensor w, int dim, Tensor out, Tensor p) {
-        int b = x.dim(0), c = x.dim(1), f = x.dim(2), t = x.dim(3);
-        int len = dim == 3 ? t : f, other = dim == 3 ? f : t;
-        long step = dim == 3 ? 1 : t, otherStep = dim == 3 ? t : 1;
-        long planes = (long) b * c;
-        launch("attentive_pool_forward", elementwiseGrid(planes * other), BLOCK, p(x), p(w), p(p), p(out),
-                planes, len, other, step, otherStep, (long) f * t);
+        graphs.attentivePool(x, w, dim, out, p);
     }
 
     @Override
     public void attentivePoolBackward(Tensor x, Tensor p, Tensor out, int dim, Tensor dy, Tensor dx, Tensor dw) {
-        int b = x.dim(0), c = x.dim(1), f = x.dim(2), t = x.dim(3);
-        int len = dim == 3 ? t : f, other = dim == 3 ? f : t;
-        long step = dim == 3 ? 1 : t, otherStep = dim == 3 ? t : 1;
-        long planes = (long) b * c;
-        launch("attentive_pool_backward", elementwiseGrid(planes * other), BLOCK, p(x), p(p), p(out), p(dy),
-                p(dx), p(dw), planes, len, other, step, otherStep, (long) f * t);
+        graphs.attentivePoolBackward(x, p, out, dim, dy, dx, dw);
     }
 
     // ---- training-only operations (kernels/elementwise.cu, kernels/weightnorm.cu) ----
@@ -1032,8 +894,7 @@ public final class CudaBackend implements Backend {
     public void close() {
         gpu.synchronize();
         forgetParameterCopies();
-        pairIndices.values().forEach(memory::give);
-        pairIndices.clear();
+        graphs.close();
         memory.close();
         hostMemory.close();
         gpu.close();
