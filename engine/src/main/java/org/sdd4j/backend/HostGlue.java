@@ -205,11 +205,11 @@ final class HostGlue {
     }
 
     static void attentivePool(Tensor x, Tensor w, int dim, Tensor out, Tensor p) {
-        int b = x.dim(0), c = x.dim(1), f = x.dim(2), t = x.dim(3);
-        int len = dim == 3 ? t : f, other = dim == 3 ? f : t;
-        long step = dim == 3 ? 1 : t, otherStep = dim == 3 ? t : 1;
-        for (long plane = 0; plane < (long) b * c; plane++) {
-            long base = plane * f * t;
+        PoolingAxis a = PoolingAxis.of(x, dim);
+        int len = a.len(), other = a.other();
+        long step = a.step(), otherStep = a.otherStep();
+        for (long plane = 0; plane < a.planes(); plane++) {
+            long base = plane * a.planeSize();
             for (int o = 0; o < other; o++) {
                 long at = base + o * otherStep;
                 float max = Float.NEGATIVE_INFINITY;
@@ -403,11 +403,11 @@ final class HostGlue {
 
     static void attentivePoolBackward(Tensor x, Tensor p, Tensor out, int dim, Tensor dy, Tensor dx, Tensor dw) {
         // y = sum_i x_i p_i with p = softmax(w): dx_i = dy p_i, dw_i = dy p_i (x_i - y).
-        int b = x.dim(0), c = x.dim(1), f = x.dim(2), t = x.dim(3);
-        int len = dim == 3 ? t : f, other = dim == 3 ? f : t;
-        long step = dim == 3 ? 1 : t, otherStep = dim == 3 ? t : 1;
-        for (long plane = 0; plane < (long) b * c; plane++) {
-            long base = plane * f * t;
+        PoolingAxis a = PoolingAxis.of(x, dim);
+        int len = a.len(), other = a.other();
+        long step = a.step(), otherStep = a.otherStep();
+        for (long plane = 0; plane < a.planes(); plane++) {
+            long base = plane * a.planeSize();
             for (int o = 0; o < other; o++) {
                 long at = base + o * otherStep;
                 float g = dy.getFloat(plane * other + o), y = out.getFloat(plane * other + o);

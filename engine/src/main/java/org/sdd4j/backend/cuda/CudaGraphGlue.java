@@ -4,6 +4,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
+import org.sdd4j.backend.PoolingAxis;
 import org.sdd4j.tensor.Tensor;
 
 import static org.sdd4j.backend.cuda.CudaKernels.Ptr;
@@ -109,21 +110,16 @@ final class CudaGraphGlue implements AutoCloseable {
      * {@code [B, C, F, T]} into {@code out} {@code [B, C, other]}; the softmax weights go to {@code p}.
      */
     void attentivePool(Tensor x, Tensor w, int dim, Tensor out, Tensor p) {
-        int b = x.dim(0), c = x.dim(1), f = x.dim(2), t = x.dim(3);
-        int len = dim == 3 ? t : f, other = dim == 3 ? f : t;
-        long step = dim == 3 ? 1 : t, otherStep = dim == 3 ? t : 1;
-        long planes = (long) b * c;
-        l.launch("attentive_pool_forward", l.grid(planes * other), Launcher.BLOCK, l.p(x), l.p(w), l.p(p), l.p(out),
-                planes, len, other, step, otherStep, (long) f * t);
+        PoolingAxis a = PoolingAxis.of(x, dim);
+        l.launch("attentive_pool_forward", l.grid(a.planes() * a.other()), Launcher.BLOCK, l.p(x), l.p(w), l.p(p),
+                l.p(out), a.planes(), a.len(), a.other(), a.step(), a.otherStep(), a.planeSize());
     }
 
     void attentivePoolBackward(Tensor x, Tensor p, Tensor out, int dim, Tensor dy, Tensor dx, Tensor dw) {
-        int b = x.dim(0), c = x.dim(1), f = x.dim(2), t = x.dim(3);
-        int len = dim == 3 ? t : f, other = dim == 3 ? f : t;
-        long step = dim == 3 ? 1 : t, otherStep = dim == 3 ? t : 1;
-        long planes = (long) b * c;
-        l.launch("attentive_pool_backward", l.grid(planes * other), Launcher.BLOCK, l.p(x), l.p(p), l.p(out), l.p(dy),
-                l.p(dx), l.p(dw), planes, len, other, step, otherStep, (long) f * t);
+        PoolingAxis a = PoolingAxis.of(x, dim);
+        l.launch("attentive_pool_backward", l.grid(a.planes() * a.other()), Launcher.BLOCK, l.p(x), l.p(p),
+                l.p(out), l.p(dy), l.p(dx), l.p(dw), a.planes(), a.len(), a.other(), a.step(), a.otherStep(),
+                a.planeSize());
     }
 
     /** Gives back the cached pair-weight indices. */
