@@ -14,6 +14,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 import org.sdd4j.backend.cpu.CpuBackend;
 import org.sdd4j.backend.cpu.dnnl.DnnlBackend;
 import org.sdd4j.tensor.Tensor;
+import org.sdd4j.tensor.TestTensors;
 
 /**
  * The fast providers' training operations against {@link ReferenceBackend} in float32 on random inputs:
@@ -46,11 +47,7 @@ class BackwardMatchesReferenceTest {
     }
 
     private Tensor random(int... shape) {
-        Tensor t = Tensor.zeros(arena, shape);
-        for (long i = 0; i < t.numel(); i++) {
-            t.setFloat(i, (float) rnd.nextGaussian());
-        }
-        return t;
+        return TestTensors.gaussian(arena, rnd, 1, shape);
     }
 
     private Tensor copyOf(Tensor t) {

@@ -10,6 +10,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.sdd4j.backend.cpu.CpuBackend;
 import org.sdd4j.tensor.Tensor;
+import org.sdd4j.tensor.TestTensors;
 
 /** The fast CPU provider against the reference definition, op by op, on random inputs and awkward sizes. */
 class CpuBackendTest {
@@ -24,11 +25,7 @@ class CpuBackendTest {
     }
 
     private Tensor random(int... shape) {
-        Tensor t = Tensor.zeros(arena, shape);
-        for (long i = 0; i < t.numel(); i++) {
-            t.setFloat(i, (float) rnd.nextGaussian());
-        }
-        return t;
+        return TestTensors.gaussian(arena, rnd, 1, shape);
     }
 
     /** Runs {@code op} on both providers into fresh outputs and compares them. */

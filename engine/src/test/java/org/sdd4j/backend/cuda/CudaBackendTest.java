@@ -15,6 +15,7 @@ import org.sdd4j.backend.ReferenceBackend;
 import org.sdd4j.checkpoint.StateDict;
 import org.sdd4j.tensor.DType;
 import org.sdd4j.tensor.Tensor;
+import org.sdd4j.tensor.TestTensors;
 import org.sdd4j.train.Adam;
 import org.sdd4j.train.GradClip;
 import org.sdd4j.train.Parameters;
@@ -51,11 +52,7 @@ class CudaBackendTest {
     }
 
     private Tensor randn(float scale, int... shape) {
-        Tensor t = Tensor.zeros(arena, DType.F32, shape);
-        for (long i = 0; i < t.numel(); i++) {
-            t.setFloat(i, (float) (random.nextGaussian() * scale));
-        }
-        return t;
+        return TestTensors.gaussian(arena, random, scale, shape);
     }
 
     /** A device buffer filled with NaN, so that an element the kernel forgets to write fails the comparison. */

@@ -8,11 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.function.Function;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.sdd4j.audio.AudioReader;
@@ -45,27 +41,7 @@ import org.sdd4j.train.grpo.GrpoStep;
  * encoder.2.0.conv1.weight 1.0 (PyTorch float32 itself is 0.2 off), the mini SSL-AASIST's first_bn1.bias 1.5;
  * the CPU backends reach 0.3 and 0.87.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class CudaTrainingTest {
-    private CudaBackend gpu;
-
-    @BeforeAll
-    void openGpu() {
-        gpu = TestGpu.open(MatmulPrecision.FLOAT32);
-    }
-
-    @BeforeEach
-    void requireGpu() {
-        TestGpu.assume();
-    }
-
-    @AfterAll
-    void closeGpu() {
-        if (gpu != null) {
-            gpu.close();
-        }
-    }
-
+class CudaTrainingTest extends GpuOpsFixture {
     @ParameterizedTest
     @CsvSource({"aasist-l, models/aasist/AASIST-L.pth", "ssl-aasist-mini, fixtures/reference/ssl_aasist_mini.pth"})
     void parameterGradientsMatchPyTorch(String name, String checkpoint) throws Exception {
@@ -168,8 +144,7 @@ class CudaTrainingTest {
     /** A GPU backend reads a host tensor as a cached device copy, so gradients bound in host memory would be lost. */
     @Test
     void gradientsInHostMemoryAreRefused() {
-        try (Arena arena = Arena.ofConfined();
-             Parameters host = Parameters.copyOf(tiny(arena), k -> true);
+        try (Parameters host = Parameters.copyOf(tiny(arena), k -> true);
              org.sdd4j.backend.Ops ops = org.sdd4j.backend.Ops.training(gpu, true, null)) {
             var e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
                     () -> host.watch(ops.tape()));
@@ -181,8 +156,7 @@ class CudaTrainingTest {
     @Test
     void checkpointsOfDeviceParametersRestoreOnTheHost(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
             throws Exception {
-        try (Arena arena = Arena.ofConfined();
-             Parameters device = Parameters.copyOf(tiny(arena), k -> true, gpu);
+        try (Parameters device = Parameters.copyOf(tiny(arena), k -> true, gpu);
              Adam adam = new Adam(device, Adam.Config.adamW(1e-2, 0.01));
              Parameters host = Parameters.copyOf(tiny(arena), k -> true);
              Adam restored = new Adam(host, Adam.Config.adamW(1e-2, 0.01))) {

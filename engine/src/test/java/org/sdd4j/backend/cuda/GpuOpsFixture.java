@@ -10,9 +10,10 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.TestInstance;
 import org.sdd4j.backend.ReferenceBackend;
 import org.sdd4j.tensor.Tensor;
+import org.sdd4j.tensor.TestTensors;
 
 /**
- * What the op-by-op GPU tests share: one float32 {@link CudaBackend} per test class (on the GPU, or the kernel
+ * What the GPU tests share: one float32 {@link CudaBackend} per test class (on the GPU, or the kernel
  * emulator; see {@link TestGpu}), the reference to compare with, fresh random inputs, and one arena per test
  * that host and device tensors live in. Each test is skipped, with the reason, when there is neither.
  */
@@ -52,11 +53,7 @@ abstract class GpuOpsFixture {
 
     /** A host tensor of standard normal values. */
     protected Tensor randn(int... shape) {
-        Tensor t = Tensor.zeros(arena, shape);
-        for (long i = 0; i < t.numel(); i++) {
-            t.setFloat(i, (float) random.nextGaussian());
-        }
-        return t;
+        return TestTensors.gaussian(arena, random, 1, shape);
     }
 
     /** A host int32 tensor {@code [rows, cols]} of {@code values}. */

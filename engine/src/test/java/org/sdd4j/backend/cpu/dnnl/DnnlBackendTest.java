@@ -19,6 +19,7 @@ import org.sdd4j.backend.Backend;
 import org.sdd4j.backend.ReferenceBackend;
 import org.sdd4j.tensor.DType;
 import org.sdd4j.tensor.Tensor;
+import org.sdd4j.tensor.TestTensors;
 
 /**
  * The oneDNN provider against the reference definition on random inputs: the shapes of AASIST and
@@ -37,11 +38,7 @@ class DnnlBackendTest {
     }
 
     private Tensor random(int... shape) {
-        Tensor t = Tensor.zeros(arena, shape);
-        for (long i = 0; i < t.numel(); i++) {
-            t.setFloat(i, (float) rnd.nextGaussian());
-        }
-        return t;
+        return TestTensors.gaussian(arena, rnd, 1, shape);
     }
 
     private static double worstDifference(Tensor expected, Tensor actual) {
