@@ -47,6 +47,8 @@ public final class Detector implements AutoCloseable {
     private final ModelFamily family;
     private final Backend backend;
     private final int batchSize;
+    /** Whether forward passes replay CUDA graphs ({@value #GRAPHS_PROPERTY}, fixed-length models on the GPU). */
+    private final boolean useGraphs;
     private final Map<Integer, Resampler> resamplers = new ConcurrentHashMap<>();
     /** Captured forward passes by batch size ({@value #GRAPHS_PROPERTY}, fixed-length models on the GPU). */
     private final Map<Integer, FixedShapeScorer> graphs = new LinkedHashMap<>();
@@ -54,7 +56,8 @@ public final class Detector implements AutoCloseable {
 
     /**
      * {@code -Dsdd4j.cuda.graphs=true}: on the CUDA backend, fixed-length models replay a CUDA graph captured once
-     * per batch size ({@link FixedShapeScorer}) instead of launching each kernel from the host.
+     * per batch size ({@link FixedShapeScorer}) instead of launching each kernel from the host. Read when a detector
+     * is loaded.
      */
     public static final String GRAPHS_PROPERTY = "sdd4j.cuda.graphs";
 
@@ -64,6 +67,8 @@ public final class Detector implements AutoCloseable {
         this.family = family;
         this.backend = backend;
         this.batchSize = batchSize;
+        this.useGraphs = Boolean.getBoolean(GRAPHS_PROPERTY) && backend instanceof org.sdd4j.backend.cuda.CudaBackend
+                && model.input().fixedLength() > 0;
     }
 
     /** Loads {@code checkpoint} with {@link DetectorOptions#defaults()}. */
@@ -208,7 +213,7 @@ public final class Detector implements AutoCloseable {
                         ValueLayout.JAVA_FLOAT_UNALIGNED, (long) q * t * Float.BYTES, t);
             }
             float[] logits;
-            if (useGraphs()) {
+            if (useGraphs) {
                 logits = graphs.computeIfAbsent(b, n -> new FixedShapeScorer(model, backend, n, t)).logits(wav);
             } else {
                 logits = ops.download(model.logits(ops, ops.upload(wav))).toFloatArray();
@@ -219,11 +224,6 @@ public final class Detector implements AutoCloseable {
                 scores[indices.get(q)] = new Score(model.scoreRule().score(spoof, bonafide), spoof, bonafide);
             }
         }
-    }
-
-    private boolean useGraphs() {
-        return Boolean.getBoolean(GRAPHS_PROPERTY) && backend instanceof org.sdd4j.backend.cuda.CudaBackend
-                && model.input().fixedLength() > 0;
     }
 
     /** Releases the backend's threads and the checkpoint's mapping; later calls fail. */

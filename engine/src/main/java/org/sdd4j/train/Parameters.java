@@ -132,8 +132,12 @@ public final class Parameters implements AutoCloseable {
         if (floats > Integer.MAX_VALUE) {
             throw new IllegalArgumentException("a parameter block of " + floats + " floats exceeds 2^31 - 1");
         }
-        int n = (int) Math.max(floats, 16);
-        return device == null ? Tensor.zeros(arena, n) : device.allocate(arena, zero, n);
+        return allocate(arena, device, zero, (int) Math.max(floats, 16));
+    }
+
+    /** A float32 tensor in {@code arena} on {@code device}; host tensors are always zero-filled. */
+    private static Tensor allocate(Arena arena, Backend device, boolean zero, int... shape) {
+        return device == null ? Tensor.zeros(arena, shape) : device.allocate(arena, zero, shape);
     }
 
     private static void copy(Backend device, Tensor src, Tensor dst) {
@@ -256,7 +260,7 @@ public final class Parameters implements AutoCloseable {
 
     /** A zero-filled tensor shaped as {@code like} where this block lives, in {@code owner} (optimiser state). */
     public Tensor zerosLike(Tensor like, Arena owner) {
-        return device == null ? Tensor.zeros(owner, like.shape()) : device.allocate(owner, true, like.shape());
+        return allocate(owner, device, true, like.shape());
     }
 
     /** {@code t} (a tensor where this block lives) readable on the host: itself, or a copy in {@code owner}. */

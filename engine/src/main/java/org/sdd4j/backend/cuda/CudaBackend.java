@@ -152,14 +152,9 @@ public final class CudaBackend implements Backend {
     /** A device tensor from the caching allocator, given back when {@code arena} closes. */
     @Override
     public Tensor allocate(Arena arena, boolean zero, int... shape) {
-        long count = Tensor.numel(shape);
-        DeviceBuffer b = memory.take(Math.max(4, count * 4));
-        if (zero) {
-            gpu.fill32(b.address(), 0, count);
-        }
+        Tensor t = take(zero, shape);
         // Given back in stream order: work queued before the close still runs before any reuse.
-        MemorySegment seg = MemorySegment.ofAddress(b.address()).reinterpret(b.bytes(), arena, s -> memory.give(b));
-        return Tensor.onDevice(seg, DType.F32, shape);
+        return Tensor.onDevice(t.data().reinterpret(arena, s -> release(t)), DType.F32, shape);
     }
 
     /** A device tensor from the caching allocator, bound to no arena: {@link #release} gives it back. */
