@@ -47,32 +47,21 @@ public final class DeviceMemory implements AutoCloseable {
 
     /** A block of at least {@code bytes}, from the cache when one fits. */
     public synchronized DeviceBuffer take(long bytes) {
-        long size = exact ? (Math.max(bytes, 4) + 3) & ~3L : rounded(bytes);
-        Map.Entry<Long, ArrayDeque<Long>> e = free.ceilingEntry(size);
-        if (e != null && (exact ? e.getKey() == size : e.getKey() <= 2 * size)) {
-            long address = e.getValue().pop();
+        long request = exact ? (Math.max(bytes, 4) + 3) & ~3L : rounded(bytes);
+        Map.Entry<Long, ArrayDeque<Long>> e = free.ceilingEntry(request);
+        long address, size;
+        if (e != null && (exact ? e.getKey() == request : e.getKey() <= 2 * request)) {
+            size = e.getKey();
+            address = e.getValue().pop();
             if (e.getValue().isEmpty()) {
-                free.remove(e.getKey());
+                free.remove(size);
             }
-            cachedBytes -= e.getKey();
-            liveBytes += e.getKey();
-            peakLiveBytes = Math.max(peakLiveBytes, liveBytes);
-            if (reserving != null) {
-                reserving.add(address);
-            }
-            return new DeviceBuffer(address, e.getKey());
+            cachedBytes -= size;
+        } else {
+            size = request;
+            address = allocate(size);
+            sizes.put(address, size);
         }
-        long address;
-        try {
-            address = runtime.allocate(size);
-        } catch (CudaException oom) {
-            if (oom.code() != cuda_h.CUDA_ERROR_OUT_OF_MEMORY()) {
-                throw oom;
-            }
-            releaseCache();
-            address = runtime.allocate(size);
-        }
-        sizes.put(address, size);
         liveBytes += size;
         peakLiveBytes = Math.max(peakLiveBytes, liveBytes);
         peakBytes = Math.max(peakBytes, liveBytes + cachedBytes);
@@ -80,6 +69,19 @@ public final class DeviceMemory implements AutoCloseable {
             reserving.add(address);
         }
         return new DeviceBuffer(address, size);
+    }
+
+    /** A fresh block from the driver; when the device is full, the cache is freed and the allocation retried once. */
+    private long allocate(long size) {
+        try {
+            return runtime.allocate(size);
+        } catch (CudaException oom) {
+            if (oom.code() != cuda_h.CUDA_ERROR_OUT_OF_MEMORY()) {
+                throw oom;
+            }
+            releaseCache();
+            return runtime.allocate(size);
+        }
     }
 
     /**
