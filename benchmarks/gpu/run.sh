@@ -7,15 +7,21 @@
 #   kernels      the kernel bandwidth benchmark
 #   bench        GPU scoring: sdd4j float32, TF32 and bf16 products (AASIST b1 and SSL-AASIST 300M b1, eager
 #                and CUDA graph; SSL-AASIST 300M b64)
-#   peer         the PyTorch peer on the same GPU (eager and torch.compile; fp32, TF32, bf16), same configurations
-#   train        one SFT step and one GRPO step (G = 64) at batch 8 on the GPU, sdd4j (float32) and PyTorch eager
-#                (fp32, TF32), AASIST-L and SSL-AASIST 300M, each side back to back, into gpu-train.jsonl
+#   peer         the PyTorch peer on the same GPU (eager and torch.compile; fp32, TF32, bf16), same configurations;
+#                its parts, one call each if need be: peer-eager, peer-compile
+#   train        one SFT step and one GRPO step (G = 64) at batch 8 on the GPU, sdd4j (float32, TF32, bf16 products)
+#                and PyTorch (eager and torch.compile; fp32, TF32, bf16 autocast), AASIST-L and SSL-AASIST 300M, each
+#                side back to back, into gpu-train.jsonl. One call may not hold all of it (10 minutes a call): the
+#                parts are the stages sft-aasist-l, sft-300m, grpo-aasist-l and grpo-300m
 #   floors       each scored configuration's compute and memory floors (org.sdd4j.bench.FloorReport) from the
 #                PEAK lines of the kernels stage's log (float32 and TF32 product throughput, copy bandwidth)
 #   report       the side-by-side table (benchmarks/gpu/report.py) into gpu-scoring.md
-# No stage given: tests kernels bench peer train floors report. Logs and records go to $OUT when set (the device tool's
-# folder that comes back), else benchmarks/out/.
-#   device tool:  run(command="benchmarks/gpu/run.sh", carry=[".device"])
+# No stage given: tests kernels bench peer train floors report. Logs and records go to benchmarks/out/gpu/, which
+# outlives a call on a warm device machine (records append, so later stages see earlier ones); when $OUT is set
+# (the device tool's folder that comes back, empty at each call) the folder is copied there at the end.
+#   device tool:  run(command="benchmarks/gpu/run.sh tests", carry=[".device"]), then on the same warm machine,
+#                 a call each (10 minutes a call): "kernels bench", "peer-eager", "peer-compile",
+#                 "sft-aasist-l sft-300m", "grpo-aasist-l grpo-300m", "floors report"
 #                 run(command="benchmarks/gpu/run.sh parity", carry=[".device-fixtures"])   (same warm machine)
 # Shared fixtures: $SDD4J_SHARED when set, else .device/shared (prepare.sh) with any .device-fixtures/*.pth
 # added, else ../shared; what is missing is named before the tests run. The 300M checkpoint is made here
@@ -23,7 +29,7 @@
 set -uo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 dev="$root/.device"
-out="${OUT:-$root/benchmarks/out}"
+out="$root/benchmarks/out/gpu"
 mkdir -p "$out" "$root/benchmarks/out"
 [ -f "$dev/jdk.tgz" ] || { echo "run.sh: no $dev/jdk.tgz: run benchmarks/gpu/prepare.sh first and carry .device" >&2; exit 2; }
 stages=("$@")
@@ -85,16 +91,21 @@ peer_bench() { # model batch mode precision iters
     --ssl-repo "$dev/peers/ssl_antispoofing" --ssl-checkpoint "$ckpt300m" --jsonl "$records"
 }
 
-step_bench() { # sft|grpo model checkpoint: sdd4j on the GPU, then the peer in fp32 and TF32
+step_bench() { # sft|grpo model checkpoint: sdd4j in float32, TF32 and bf16, then the peer in each mode and precision
   local main=org.sdd4j.bench.TrainStepBenchmark peer=torch_train_bench.py group=()
   if [ "$1" = grpo ]; then main=org.sdd4j.bench.GrpoStepBenchmark; peer=torch_grpo_bench.py; group=(--group 64); fi
-  "$java" "${flags[@]}" -Xmx16g -Dsdd4j.backend=cuda "$main" --model "$2" --checkpoint "$3" --batch 8 \
-    "${group[@]}" --warmup 2 --iters 5 --threads 1 --wav "$wav" --jsonl "$out/gpu-train.jsonl" || status=1
-  for precision in fp32 tf32; do
-    python3 "$root/benchmarks/peer/$peer" --device cuda --precision "$precision" --model "$2" --batch 8 \
-      "${group[@]}" --warmup 2 --iters 5 --threads 1 --wav "$wav" --shared "$shared" \
-      --aasist-repo "$dev/peers/aasist" --ssl-repo "$dev/peers/ssl_antispoofing" --ssl-checkpoint "$ckpt300m" \
+  for precision in float32 tf32 bf16; do
+    "$java" "${flags[@]}" -Xmx16g -Dsdd4j.backend=cuda "-Dsdd4j.cuda.precision=$precision" "$main" --model "$2" \
+      --checkpoint "$3" --batch 8 "${group[@]}" --warmup 2 --iters 5 --threads 1 --wav "$wav" \
       --jsonl "$out/gpu-train.jsonl" || status=1
+  done
+  for mode in eager compile; do
+    for precision in fp32 tf32 bf16; do
+      python3 "$root/benchmarks/peer/$peer" --device cuda --mode "$mode" --precision "$precision" --model "$2" \
+        --batch 8 "${group[@]}" --warmup 2 --iters 5 --threads 1 --wav "$wav" --shared "$shared" \
+        --aasist-repo "$dev/peers/aasist" --ssl-repo "$dev/peers/ssl_antispoofing" --ssl-checkpoint "$ckpt300m" \
+        --jsonl "$out/gpu-train.jsonl" || status=1
+    done
   done
 }
 
@@ -121,16 +132,18 @@ for stage in "${stages[@]}"; do
         done
         sdd4j_bench ssl-aasist-300m "$ckpt300m" 64 "$precision" 10 || status=1
       done 2>&1 | tee "$out/gpu-scoring-sdd4j.log" ;;
-    peer)
-      echo "== PyTorch GPU peer"
+    peer|peer-eager|peer-compile)
+      echo "== PyTorch GPU peer ($stage)"
       make_300m || { echo "run.sh: could not make the 300M checkpoint" >&2; status=1; continue; }
-      for mode in eager compile; do
+      modes=(eager compile)
+      [ "$stage" = peer ] || modes=("${stage#peer-}")
+      for mode in "${modes[@]}"; do
         for precision in fp32 tf32 bf16; do
           peer_bench aasist 1 "$mode" "$precision" 100 || status=1
           peer_bench ssl-aasist-300m 1 "$mode" "$precision" 100 || status=1
           peer_bench ssl-aasist-300m 64 "$mode" "$precision" 10 || status=1
         done
-      done 2>&1 | tee "$out/gpu-scoring-peer.log" ;;
+      done 2>&1 | tee -a "$out/gpu-scoring-peer.log" ;;
     floors)
       echo "== floors"
       bw="$(awk '/^PEAK copy bandwidth/ { print $NF }' "$out/gpu-bench.log" 2>/dev/null)"
@@ -149,19 +162,24 @@ for stage in "${stages[@]}"; do
             --tflops "$tflops" --bandwidth-gbs "$bw" --jsonl "$out/gpu-floors.jsonl" || status=1
         done
       done 2>&1 | tee "$out/gpu-floors.log" ;;
-    train)
-      echo "== training steps on the GPU"
+    train|sft-aasist-l|sft-300m|grpo-aasist-l|grpo-300m)
+      echo "== training steps on the GPU ($stage)"
       make_300m || { echo "run.sh: could not make the 300M checkpoint" >&2; status=1; continue; }
-      for task in sft grpo; do
-        step_bench "$task" aasist-l "$shared/models/aasist/AASIST-L.pth"
-        step_bench "$task" ssl-aasist-300m "$ckpt300m"
-      done 2>&1 | tee "$out/gpu-train.log" ;;
+      steps=("$stage")
+      [ "$stage" = train ] && steps=(sft-aasist-l sft-300m grpo-aasist-l grpo-300m)
+      for step in "${steps[@]}"; do
+        case "$step" in
+          *-aasist-l) step_bench "${step%%-*}" aasist-l "$shared/models/aasist/AASIST-L.pth" ;;
+          *-300m)     step_bench "${step%%-*}" ssl-aasist-300m "$ckpt300m" ;;
+        esac
+      done 2>&1 | tee -a "$out/gpu-train.log" ;;
     report)
       python3 "$root/benchmarks/gpu/report.py" "$records" | tee "$out/gpu-scoring.md" || status=1
       [ -f "$out/gpu-train.jsonl" ] && { python3 "$root/benchmarks/peer/report.py" "$out/gpu-train.jsonl" \
         | tee "$out/gpu-train.md" || status=1; } ;;
     *)
-      echo "run.sh: unknown stage $stage (tests, parity, kernels, bench, peer, train, report)" >&2; exit 2 ;;
+      echo "run.sh: unknown stage $stage (tests, parity, kernels, bench, peer, train or its parts, floors, report)" >&2; exit 2 ;;
   esac
 done
+if [ -n "${OUT:-}" ]; then cp -a "$out"/. "$OUT"/ || status=1; fi
 exit $status

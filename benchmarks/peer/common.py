@@ -136,6 +136,17 @@ def cpu_name() -> str:
     return platform.processor()
 
 
+def add_step_device_args(p: argparse.ArgumentParser) -> None:
+    """Where and how a training-step peer runs: device, eager or torch.compile, and matmul precision."""
+    p.add_argument("--device", choices=("cpu", "cuda"), default="cpu",
+                   help="cuda: the step on GPU 0, timed to torch.cuda.synchronize() (the GPU run, benchmarks/gpu)")
+    p.add_argument("--mode", choices=("eager", "compile"), default="eager",
+                   help="compile: torch.compile the model(s) (inductor); the first warm-up step pays the compile")
+    p.add_argument("--precision", choices=("fp32", "tf32", "bf16"), default="fp32",
+                   help="fp32 keeps TF32 off everywhere; tf32 allows it in matmuls and convolutions; bf16 runs the "
+                        "forward under bfloat16 autocast (the loss and the optimiser stay float32)")
+
+
 def setup_torch_device(torch, args):
     """The torch device of --device, with TF32 set from --precision on the GPU (off for fp32, as sdd4j's float32)."""
     if args.device == "cpu":
@@ -145,14 +156,38 @@ def setup_torch_device(torch, args):
     tf32 = args.precision == "tf32"
     torch.backends.cuda.matmul.allow_tf32 = tf32
     torch.backends.cudnn.allow_tf32 = tf32
+    torch.backends.cudnn.benchmark = True  # as the scoring peer: PyTorch's fastest convolution algorithms
     return torch.device("cuda")
 
 
+def step_mode(torch, args, model):
+    """The model as --mode runs it: itself (eager) or torch.compile'd. Parameters stay shared with `model`."""
+    return torch.compile(model) if getattr(args, "mode", "eager") == "compile" else model
+
+
+def step_autocast(torch, args, device):
+    """The context a forward pass runs in: bfloat16 autocast for --precision bf16, else nothing."""
+    import contextlib
+    if getattr(args, "precision", "fp32") == "bf16":
+        return torch.autocast(device_type=device.type, dtype=torch.bfloat16)
+    return contextlib.nullcontext()
+
+
+def step_impl(args) -> str:
+    """The record's impl: "torch" for the CPU eager float32 peer (the CPU tables' name), else torch-<mode>-<precision>."""
+    mode, precision = getattr(args, "mode", "eager"), getattr(args, "precision", "fp32")
+    if args.device == "cpu" and mode == "eager" and precision == "fp32":
+        return "torch"
+    return f"torch-{mode}-{precision}"
+
+
 def torch_device_fields(torch, args) -> dict:
-    """The record fields that say where a torch peer ran: nothing on the CPU (the default record), else the GPU."""
+    """The record fields that say where and how a torch peer ran: nothing for the CPU eager float32 default."""
+    mode, precision = getattr(args, "mode", "eager"), getattr(args, "precision", "fp32")
+    fields = {} if mode == "eager" and precision == "fp32" else {"mode": mode, "precision": precision}
     if args.device == "cpu":
-        return {}
-    return {"device": "cuda", "gpu": torch.cuda.get_device_name(0), "mode": "eager", "precision": args.precision}
+        return fields
+    return {**fields, "device": "cuda", "gpu": torch.cuda.get_device_name(0), "mode": mode, "precision": precision}
 
 
 def make_record(*, impl, impl_version, args, x, times_ms, load_ms, rss_before_load,

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Prints a markdown table of sdd4j-bench/1 records (benchmarks/README.md): one row per
 (model, batch, threads, implementation) with median and p90 latency, throughput, the ratio of
-each implementation's median to sdd4j's on the same configuration, and peak memory.
+each implementation's median to sdd4j's on the same configuration (on the GPU, sdd4j's at the same
+matrix-product precision: reference_impl), and peak memory.
 
   python3 benchmarks/peer/report.py benchmarks/out/*.jsonl
 """
@@ -39,6 +40,15 @@ def load(paths):
     return records
 
 
+def reference_impl(impl: str) -> str:
+    """The sdd4j record a row is compared with: the one of the same matrix-product precision on the GPU
+    (torch-compile-tf32 against sdd4j-tf32, sdd4j-bf16 against itself), else float32 sdd4j."""
+    for precision in ("tf32", "bf16"):
+        if impl.endswith("-" + precision) or impl.startswith("sdd4j-" + precision):
+            return "sdd4j-" + precision
+    return "sdd4j"
+
+
 def mib(b):
     if b is None:
         return "n/a"
@@ -52,7 +62,7 @@ def table(records) -> str:
     keys = sorted(records, key=lambda k: (k[:5], IMPL_ORDER.get(k[5], 9), k[5]))
     for key in keys:
         rec = records[key]
-        ref = records.get(key[:5] + ("sdd4j",))
+        ref = records.get(key[:5] + (reference_impl(key[5]),))
         ratio = "n/a" if ref is None else f"{rec['median_ms'] / ref['median_ms']:.2f}x"
         peak = rec.get("vm_hwm_bytes") or rec.get("peak_rss_bytes")
         first = ", ".join(f"{v:.4f}" for v in rec["logits"][0]) if rec.get("logits") else ""
@@ -74,7 +84,7 @@ def cpu_table(records) -> str:
             "|---|---|---:|---:|---|---:|---|---:|"]
     for key in keys:
         rec = records[key]
-        ref = records.get(key[:5] + ("sdd4j",))
+        ref = records.get(key[:5] + (reference_impl(key[5]),))
         ratio = "n/a" if ref is None or "cpu_median_ms" not in ref else \
             f"{rec['cpu_median_ms'] / ref['cpu_median_ms']:.2f}x"
         steps = ", ".join(f"{v:.0f}" for v in rec["cpu_times_ms"])
@@ -102,7 +112,7 @@ def main():
     records = load(files)
     print(table(records))
     print("\n`vs sdd4j` = this implementation's median / sdd4j's median on the same configuration "
-          "(> 1: sdd4j is faster). Peak RSS is VmHWM of the benchmark process (whole process, "
+          "(on the GPU, at the same matrix-product precision; > 1: sdd4j is faster). Peak RSS is VmHWM of the benchmark process (whole process, "
           "runtime included).")
     cpu = cpu_table(records)
     if cpu:

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""PyTorch CPU peer for GRPO fine-tuning speed: times one GRPO step written from DESIGN.md section 4 (the
+"""PyTorch peer (CPU or GPU; eager or torch.compile; fp32, TF32 or bf16 autocast) for GRPO fine-tuning speed: times one GRPO step written from DESIGN.md section 4 (the
 reference's "grpo3") and prints one sdd4j-bench/1 JSON record with "task": "grpo-step", beside sdd4j's
 org.sdd4j.bench.GrpoStepBenchmark (same model, input, labels, G, optimiser and thread count).
 
@@ -48,10 +48,7 @@ def parse_args():
                    help="ssl-aasist-300m: the checkpoint of make_ssl_aasist_300m.py (default "
                         "benchmarks/out/ssl_aasist_300m.pth); ssl-aasist-mini: default "
                         "<shared>/fixtures/reference/ssl_aasist_mini.pth")
-    p.add_argument("--device", choices=("cpu", "cuda"), default="cpu",
-                   help="cuda: the step on GPU 0, timed to torch.cuda.synchronize() (the GPU run, benchmarks/gpu)")
-    p.add_argument("--precision", choices=("fp32", "tf32"), default="fp32",
-                   help="cuda only: fp32 keeps TF32 off everywhere; tf32 allows it in matmuls and convolutions")
+    common.add_step_device_args(p)
     p.add_argument("--jsonl", default=None)
     args = p.parse_args()
     args.wav = args.wav or os.path.join(args.shared, "fixtures", "audio", "espeak_1.wav")
@@ -107,18 +104,23 @@ def main():
     x = torch.from_numpy(x_np).to(device)
     y = torch.from_numpy(labels_np).to(device)
     gen = torch.Generator(device=device).manual_seed(11)
+    policy, run_old, run_reference = (common.step_mode(torch, args, m) for m in (model, old, reference))
+
+    def forward(net):
+        with common.step_autocast(torch, args, device):
+            return net(x).float()
 
     times, cpu_times, losses = [], [], []
     for i in range(args.warmup + args.iters):
         t0, c0 = time.perf_counter(), time.process_time()
         with torch.no_grad():
             torch.manual_seed(DROPOUT_SEED + i)
-            logp_old_all = torch.log_softmax(old(x), 1)
+            logp_old_all = torch.log_softmax(forward(run_old), 1)
             torch.manual_seed(DROPOUT_SEED + i)
-            logp_ref_all = torch.log_softmax(reference(x), 1)
+            logp_ref_all = torch.log_softmax(forward(run_reference), 1)
         optimizer.zero_grad(set_to_none=True)
         torch.manual_seed(DROPOUT_SEED + i)
-        logits = model(x)
+        logits = forward(policy)
         logp_all = torch.log_softmax(logits, 1)
         sampled = torch.multinomial(logp_all.detach().exp(), args.group, replacement=True, generator=gen)
         r = (sampled == y[:, None]).double().reshape(-1)
@@ -152,7 +154,8 @@ def main():
         extra["attn_implementation"] = model.model.ssl_model.model.config._attn_implementation
     extra.update(common.torch_device_fields(torch, args))
     common.emit(common.make_record(
-        impl="torch" if args.device == "cpu" else f"torch-eager-{args.precision}", impl_version=torch.__version__, args=args, x=x_np, times_ms=times, load_ms=load_ms,
+        impl=common.step_impl(args), impl_version=torch.__version__, args=args, x=x_np, times_ms=times,
+        load_ms=load_ms,
         rss_before_load=rss_before, weights_bytes=peers.state_bytes(model),
         model_file_bytes=common.file_bytes(model_path), logits=logits.detach().cpu().numpy(), extra=extra),
         args.jsonl)

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""PyTorch CPU peer for training speed: times one supervised fine-tuning (SFT) step of the reference
+"""PyTorch peer (CPU or GPU; eager or torch.compile; fp32, TF32 or bf16 autocast) for training speed: times one supervised fine-tuning (SFT) step of the reference
 model and prints one sdd4j-bench/1 JSON record (benchmarks/README.md) with "task": "sft-step".
 
 A step is what the reference train loops do per batch (AASIST main.py train_epoch, SSL-AASIST
@@ -53,10 +53,7 @@ def parse_args():
                    help="ssl-aasist-300m: the checkpoint of make_ssl_aasist_300m.py (default "
                         "benchmarks/out/ssl_aasist_300m.pth); ssl-aasist-mini: default "
                         "<shared>/fixtures/reference/ssl_aasist_mini.pth")
-    p.add_argument("--device", choices=("cpu", "cuda"), default="cpu",
-                   help="cuda: the step on GPU 0, timed to torch.cuda.synchronize() (the GPU run, benchmarks/gpu)")
-    p.add_argument("--precision", choices=("fp32", "tf32"), default="fp32",
-                   help="cuda only: fp32 keeps TF32 off everywhere; tf32 allows it in matmuls and convolutions")
+    common.add_step_device_args(p)
     p.add_argument("--jsonl", default=None, help="append the result record to this file (also printed)")
     args = p.parse_args()
     if args.wav is None:
@@ -110,12 +107,14 @@ def main():
     criterion = nn.CrossEntropyLoss(weight=torch.tensor(CLASS_WEIGHTS, device=device))
     x = torch.from_numpy(x_np).to(device)
     y = torch.from_numpy(labels_np).to(device)
+    policy = common.step_mode(torch, args, model)
 
     times, losses = [], []
     for i in range(args.warmup + args.iters):
         t0 = time.perf_counter()
         optimizer.zero_grad(set_to_none=True)
-        logits = model(x)
+        with common.step_autocast(torch, args, device):
+            logits = policy(x).float()
         loss = criterion(logits, y)
         loss.backward()
         optimizer.step()
@@ -140,7 +139,8 @@ def main():
         extra["attn_implementation"] = model.model.ssl_model.model.config._attn_implementation
     extra.update(common.torch_device_fields(torch, args))
     common.emit(common.make_record(
-        impl="torch" if args.device == "cpu" else f"torch-eager-{args.precision}", impl_version=torch.__version__, args=args, x=x_np, times_ms=times, load_ms=load_ms,
+        impl=common.step_impl(args), impl_version=torch.__version__, args=args, x=x_np, times_ms=times,
+        load_ms=load_ms,
         rss_before_load=rss_before, weights_bytes=peers.state_bytes(model),
         model_file_bytes=common.file_bytes(model_path), logits=logits.detach().cpu().numpy(), extra=extra),
         args.jsonl)
