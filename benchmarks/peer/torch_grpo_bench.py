@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
-"""PyTorch peer (CPU or GPU; eager or torch.compile; fp32, TF32 or bf16 autocast) for GRPO fine-tuning speed: times one GRPO step written from DESIGN.md section 4 (the
-reference's "grpo3") and prints one sdd4j-bench/1 JSON record with "task": "grpo-step", beside sdd4j's
-org.sdd4j.bench.GrpoStepBenchmark (same model, input, labels, G, optimiser and thread count).
+"""PyTorch peer (CPU or GPU; eager or torch.compile; fp32, TF32 or bf16 autocast) for GRPO fine-tuning speed:
+times one GRPO step written from DESIGN.md section 4 (the reference's "grpo3") and prints one sdd4j-bench/1
+JSON record with "task": "grpo-step", beside sdd4j's org.sdd4j.bench.GrpoStepBenchmark (same model, input,
+labels, G, optimiser and thread count).
 
 A step: the old policy (a frozen deep copy, refreshed every K steps; K = 1000 so the timed steps compare against
 the copy made before the first one) and the reference policy (a frozen copy of the starting weights) score the

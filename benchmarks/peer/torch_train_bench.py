@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
-"""PyTorch peer (CPU or GPU; eager or torch.compile; fp32, TF32 or bf16 autocast) for training speed: times one supervised fine-tuning (SFT) step of the reference
-model and prints one sdd4j-bench/1 JSON record (benchmarks/README.md) with "task": "sft-step".
+"""PyTorch peer (CPU or GPU; eager or torch.compile; fp32, TF32 or bf16 autocast) for training speed: times
+one supervised fine-tuning (SFT) step of the reference model and prints one sdd4j-bench/1 JSON record
+(benchmarks/README.md) with "task": "sft-step".
 
 A step is what the reference train loops do per batch (AASIST main.py train_epoch, SSL-AASIST
 main_SSL_LA.py train_epoch): zero_grad, forward in train mode (dropout active as in the reference
