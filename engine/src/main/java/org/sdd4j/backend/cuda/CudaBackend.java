@@ -31,8 +31,9 @@ import static org.sdd4j.backend.cuda.CudaKernels.Ptr;
  * tensors from the caching allocator. Host tensors passed to an operation are taken to be <em>parameters</em>
  * (checkpoint weights): each is uploaded once and the device copy reused while its host memory stays the
  * same block (keyed by address and size); {@link #forgetParameterCopies()} drops them after the host
- * values change (an optimiser step). {@link #toDevice}/{@link #toHost} copy explicitly, through pinned
- * staging memory.
+ * values change (an optimiser step). Outputs and gradient targets must be device tensors: a host one is refused
+ * by name, since the kernel would write only its cached copy (batch norm's running statistics are the one host
+ * output, copied back on purpose). {@link #toDevice}/{@link #toHost} copy explicitly, through pinned staging memory.
  *
  * <p><b>Precision.</b> float32 throughout. {@code -Dsdd4j.cuda.precision=tf32|bf16} ({@link MatmulPrecision}, or
  * the constructor argument) lets cuBLASLt round matrix-product inputs to TF32 or bfloat16 on tensor cores; see
@@ -176,6 +177,7 @@ public final class CudaBackend implements Backend {
 
     @Override
     public void fill(Tensor t, float value) {
+        writes("fill", t);
         gpu.fill32(addr(t), Float.floatToRawIntBits(value), t.numel());
     }
 
@@ -237,6 +239,22 @@ public final class CudaBackend implements Backend {
                 parameters.put(key, b);
             }
             return b.address();
+        }
+    }
+
+    /**
+     * Refuses host tensors as outputs of {@code op}. A host tensor passed to this backend is read as a parameter,
+     * through a cached device copy, so writing it would change only the copy and the host would never see the
+     * result: outputs and gradients come from {@link #allocate}/{@link #take} (or device {@link
+     * org.sdd4j.train.Parameters}). Null outputs mean "not wanted" and pass.
+     */
+    private static void writes(String op, Tensor... outputs) {
+        for (Tensor t : outputs) {
+            if (t != null && t.device() != Device.CUDA) {
+                throw new IllegalArgumentException("CUDA backend: " + op + " would write " + t + ", which is in host"
+                        + " memory; the GPU writes device tensors only (Backend.allocate/take, or Parameters built on"
+                        + " this backend)");
+            }
         }
     }
 
@@ -423,6 +441,7 @@ public final class CudaBackend implements Backend {
     /** The fused update of kernels/adamw.cu, bit for bit {@link AdamUpdate#applyOnHost}. */
     @Override
     public void adamStep(Tensor p, Tensor g, Tensor m, Tensor v, org.sdd4j.backend.AdamUpdate u) {
+        writes("adamStep", p, m, v);
         long n = p.numel();
         launch("adam_step", elementwiseGrid(n), BLOCK, p(p), p(g), p(m), p(v), n, u.decoupled() ? 1 : 0, u.beta1(),
                 u.beta2(), u.oneMinusBeta1(), u.oneMinusBeta2(), u.eps(), u.weightDecay(), u.decay(), u.stepSize(),
@@ -457,6 +476,7 @@ public final class CudaBackend implements Backend {
      */
     @Override
     public void linear(Tensor a, Tensor w, Tensor bias, Tensor out, int m, int n, int k) {
+        writes("linear", out);
         long b = addr(bias);
         boolean epilogue = b % 16 == 0;
         gpu.matmul(false, true, m, n, k, addr(a), 0, addr(w), 0, addr(out), 0, 1, false, epilogue ? b : 0);
@@ -467,12 +487,14 @@ public final class CudaBackend implements Backend {
 
     @Override
     public void batchedMatmul(Tensor a, Tensor b, boolean transB, Tensor out, int batch, int m, int n, int k) {
+        writes("batchedMatmul", out);
         gpu.matmul(false, transB, m, n, k, addr(a), (long) m * k, addr(b), (long) k * n, addr(out), (long) m * n,
                 batch, false, 0);
     }
 
     @Override
     public void linearBackward(Tensor x, Tensor w, Tensor dy, Tensor dx, Tensor dw, Tensor db, int m, int n, int k) {
+        writes("linearBackward", dx, dw, db);
         if (dx != null) { // dx[M,K] += dy[M,N] @ w[N,K]
             gpu.matmul(false, false, m, k, n, addr(dy), 0, addr(w), 0, addr(dx), 0, 1, true, 0);
         }
@@ -487,6 +509,7 @@ public final class CudaBackend implements Backend {
     @Override
     public void batchedMatmulBackward(Tensor a, Tensor b, boolean transB, Tensor dy, Tensor da, Tensor db, int batch,
                                       int m, int n, int k) {
+        writes("batchedMatmulBackward", da, db);
         long sa = (long) m * k, sb = (long) k * n, sy = (long) m * n;
         if (da != null) { // da += dy @ op(b)^T
             gpu.matmul(false, !transB, m, k, n, addr(dy), sy, addr(b), sb, addr(da), sa, batch, true, 0);
@@ -504,24 +527,28 @@ public final class CudaBackend implements Backend {
 
     @Override
     public void conv1d(Tensor x, Tensor w, Tensor bias, int stride, int padding, int groups, Tensor out) {
+        writes("conv1d", out);
         convolutions.conv1d(x, w, bias, stride, padding, groups, out);
     }
 
     @Override
     public void conv1dBackward(Tensor x, Tensor w, Tensor dy, int stride, int padding, int groups, Tensor dx,
                                Tensor dw, Tensor db) {
+        writes("conv1dBackward", dx, dw, db);
         convolutions.conv1dBackward(x, w, dy, stride, padding, groups, dx, dw, db);
     }
 
     @Override
     public void conv2d(Tensor x, Tensor w, Tensor bias, int strideH, int strideW, int padH, int padW, int groups,
                        Tensor out) {
+        writes("conv2d", out);
         convolutions.conv2d(x, w, bias, strideH, strideW, padH, padW, groups, out);
     }
 
     @Override
     public void conv2dBackward(Tensor x, Tensor w, Tensor dy, int strideH, int strideW, int padH, int padW,
                                int groups, Tensor dx, Tensor dw, Tensor db) {
+        writes("conv2dBackward", dx, dw, db);
         convolutions.conv2dBackward(x, w, dy, strideH, strideW, padH, padW, groups, dx, dw, db);
     }
 
@@ -529,6 +556,7 @@ public final class CudaBackend implements Backend {
 
     @Override
     public void layerNorm(Tensor x, Tensor weight, Tensor bias, float eps, Tensor out) {
+        writes("layerNorm", out);
         int d = x.dim(-1), rows = Math.toIntExact(x.numel() / d);
         launch("layernorm_forward", rows, BLOCK, p(x), p(weight), p(bias), p(out), rows, d, eps);
     }
@@ -536,6 +564,7 @@ public final class CudaBackend implements Backend {
     @Override
     public void layerNormBackward(Tensor x, Tensor weight, float eps, Tensor dy, Tensor dx, Tensor dWeight,
                                   Tensor dBias) {
+        writes("layerNormBackward", dx, dWeight, dBias);
         int d = x.dim(-1), rows = Math.toIntExact(x.numel() / d);
         DeviceBuffer stats = memory.take(8L * rows);
         launch("layernorm_backward_input", rows, BLOCK, p(x), p(weight), p(dy), p(dx), new Ptr(stats.address()),
@@ -549,6 +578,7 @@ public final class CudaBackend implements Backend {
 
     @Override
     public void layerNormChannels(Tensor x, Tensor weight, Tensor bias, float eps, Tensor out) {
+        writes("layerNormChannels", out);
         int b = x.dim(0), c = x.dim(1), len = x.dim(2);
         launch("layernorm_channels_forward", elementwiseGrid((long) b * len), BLOCK, p(x), p(weight), p(bias),
                 p(out), b, c, len, eps);
@@ -557,6 +587,7 @@ public final class CudaBackend implements Backend {
     @Override
     public void layerNormChannelsBackward(Tensor x, Tensor weight, float eps, Tensor dy, Tensor dx, Tensor dWeight,
                                           Tensor dBias) {
+        writes("layerNormChannelsBackward", dx, dWeight, dBias);
         int b = x.dim(0), c = x.dim(1), len = x.dim(2);
         DeviceBuffer stats = memory.take(8L * b * len);
         launch("layernorm_channels_backward_input", elementwiseGrid((long) b * len), BLOCK, p(x), p(weight),
@@ -570,6 +601,7 @@ public final class CudaBackend implements Backend {
 
     @Override
     public void groupNorm(Tensor x, int groups, Tensor weight, Tensor bias, float eps, Tensor out) {
+        writes("groupNorm", out);
         int b = x.dim(0), c = x.dim(1);
         long len = x.numel() / ((long) b * c);
         launch("groupnorm_forward", b * groups, BLOCK, p(x), p(weight), p(bias), p(out), b, c, len, groups, eps);
@@ -578,6 +610,7 @@ public final class CudaBackend implements Backend {
     @Override
     public void groupNormBackward(Tensor x, int groups, Tensor weight, float eps, Tensor dy, Tensor dx,
                                   Tensor dWeight, Tensor dBias) {
+        writes("groupNormBackward", dx, dWeight, dBias);
         int b = x.dim(0), c = x.dim(1);
         long len = x.numel() / ((long) b * c);
         DeviceBuffer stats = memory.take(8L * b * groups);
@@ -592,6 +625,7 @@ public final class CudaBackend implements Backend {
 
     @Override
     public void batchNorm(Tensor x, Tensor mean, Tensor var, Tensor weight, Tensor bias, float eps, Tensor out) {
+        writes("batchNorm", out);
         int b = x.dim(0), c = x.dim(1);
         long len = x.numel() / ((long) b * c);
         launch("batchnorm_eval_forward", elementwiseGrid(x.numel()), BLOCK, p(x), p(mean), p(var), p(weight),
@@ -605,6 +639,7 @@ public final class CudaBackend implements Backend {
     @Override
     public void batchNormTrain(Tensor x, Tensor weight, Tensor bias, Tensor runningMean, Tensor runningVar,
                                float momentum, float eps, Tensor out, Tensor saveMean, Tensor saveInvStd) {
+        writes("batchNormTrain", out, saveMean, saveInvStd);
         int b = x.dim(0), c = x.dim(1);
         long len = x.numel() / ((long) b * c);
         launch("batchnorm_train_forward", c, BLOCK, p(x), p(weight), p(bias), p(runningMean), p(runningVar),
@@ -619,6 +654,7 @@ public final class CudaBackend implements Backend {
     @Override
     public void batchNormBackward(Tensor x, Tensor weight, Tensor saveMean, Tensor saveInvStd, Tensor dy, Tensor dx,
                                   Tensor dWeight, Tensor dBias) {
+        writes("batchNormBackward", dx, dWeight, dBias);
         int b = x.dim(0), c = x.dim(1);
         long len = x.numel() / ((long) b * c);
         launch("batchnorm_backward", c, BLOCK, p(x), p(weight), p(saveMean), p(saveInvStd), p(dy), p(dx),
@@ -629,6 +665,7 @@ public final class CudaBackend implements Backend {
     @Override
     public void batchNormEvalBackward(Tensor x, Tensor mean, Tensor var, Tensor weight, float eps, Tensor dy,
                                       Tensor dx, Tensor dWeight, Tensor dBias) {
+        writes("batchNormEvalBackward", dx, dWeight, dBias);
         int b = x.dim(0), c = x.dim(1);
         long len = x.numel() / ((long) b * c);
         launch("batchnorm_eval_backward", c, BLOCK, p(x), p(mean), p(var), p(weight), eps, p(dy), p(dx),
@@ -637,12 +674,14 @@ public final class CudaBackend implements Backend {
 
     @Override
     public void softmax(Tensor x, Tensor out) {
+        writes("softmax", out);
         int d = x.dim(-1), rows = Math.toIntExact(x.numel() / d);
         launch("softmax_forward", rows, BLOCK, p(x), p(out), rows, d);
     }
 
     @Override
     public void softmaxBackward(Tensor y, Tensor dy, Tensor dx) {
+        writes("softmaxBackward", dx);
         if (dx == null) {
             return;
         }
@@ -652,11 +691,13 @@ public final class CudaBackend implements Backend {
 
     @Override
     public void activation(Activation f, Tensor x, Tensor out) {
+        writes("activation", out);
         launch("activation_forward", elementwiseGrid(x.numel()), BLOCK, f.ordinal(), p(x), p(out), x.numel());
     }
 
     @Override
     public void activationBackward(Activation f, Tensor x, Tensor y, Tensor dy, Tensor dx) {
+        writes("activationBackward", dx);
         if (dx == null) {
             return;
         }
@@ -666,12 +707,14 @@ public final class CudaBackend implements Backend {
 
     @Override
     public void add(Tensor a, Tensor b, Tensor out) {
+        writes("add", out);
         long n = a.numel(), m = b.numel();
         launch("add_broadcast", elementwiseGrid(n), BLOCK, p(a), p(b), p(out), n, n / m, m);
     }
 
     @Override
     public void maxPool2d(Tensor x, int kh, int kw, Tensor out) {
+        writes("maxPool2d", out);
         long planes = (long) x.dim(0) * x.dim(1);
         launch("maxpool2d_forward", elementwiseGrid(out.numel()), BLOCK, p(x), p(out), planes, x.dim(2), x.dim(3),
                 out.dim(2), out.dim(3), kh, kw);
@@ -679,6 +722,7 @@ public final class CudaBackend implements Backend {
 
     @Override
     public void maxPool2dBackward(Tensor x, int kh, int kw, Tensor dy, Tensor dx) {
+        writes("maxPool2dBackward", dx);
         if (dx == null) {
             return;
         }
@@ -692,6 +736,7 @@ public final class CudaBackend implements Backend {
     /** {@code out} = the contiguous copy of {@code x} whose dimension i is input dimension {@code perm[i]} (rank <= 6). */
     @Override
     public void permute(Tensor x, int[] perm, Tensor out) {
+        writes("permute", out);
         int r = x.rank();
         if (r > 6) {
             throw new IllegalArgumentException("permute of rank " + r + " > 6 on the GPU: " + x);
@@ -721,18 +766,21 @@ public final class CudaBackend implements Backend {
     @Override
     public void copyBlocks(Tensor src, long srcOffset, long srcStride, Tensor dst, long dstOffset, long dstStride,
                            long rows, long rowLength, boolean accumulate) {
+        writes("copyBlocks", dst);
         launch("copy_blocks", elementwiseGrid(rows * rowLength), BLOCK, p(src), srcOffset, srcStride, p(dst),
                 dstOffset, dstStride, rows, rowLength, accumulate ? 1 : 0);
     }
 
     @Override
     public void reduce(Reduction kind, Tensor x, long outer, int len, long inner, Tensor out) {
+        writes("reduce", out);
         launch("reduce_forward", elementwiseGrid(outer * inner), BLOCK, kind.ordinal(), p(x), p(out), outer, len,
                 inner);
     }
 
     @Override
     public void reduceBackward(Reduction kind, Tensor x, Tensor dy, long outer, int len, long inner, Tensor dx) {
+        writes("reduceBackward", dx);
         launch("reduce_backward", elementwiseGrid(outer * inner), BLOCK, kind.ordinal(), p(x), p(dy), p(dx),
                 outer, len, inner);
     }
@@ -740,12 +788,14 @@ public final class CudaBackend implements Backend {
     /** {@code out = a * b}, {@code b} broadcast as {@code [outer, 1, inner]} over {@code a} = {@code [outer, mid, inner]}. */
     @Override
     public void mul(Tensor a, Tensor b, long mid, long inner, Tensor out) {
+        writes("mul", out);
         launch("mul_broadcast", elementwiseGrid(a.numel()), BLOCK, p(a), p(b), p(out), a.numel(), mid, inner);
     }
 
     /** Gradients of {@link #mul}: {@code da += dy * b}, {@code db += sum_mid dy * a}. */
     @Override
     public void mulBackward(Tensor a, Tensor b, Tensor dy, long mid, long inner, Tensor da, Tensor db) {
+        writes("mulBackward", da, db);
         long n = a.numel();
         if (da != null) {
             launch("mul_broadcast_backward_a", elementwiseGrid(n), BLOCK, p(b), p(dy), p(da), n, mid, inner);
@@ -760,6 +810,7 @@ public final class CudaBackend implements Backend {
     /** {@code dst[j] += sum over i with i % dst.numel() == j of src[i]}: a broadcast operand's gradient. */
     @Override
     public void sumBroadcast(Tensor src, Tensor dst) {
+        writes("sumBroadcast", dst);
         long m = dst.numel();
         launch("broadcast_reduce", elementwiseGrid(m), BLOCK, Ptr.NULL, p(src), p(dst), 1L, src.numel() / m, m);
     }
@@ -767,17 +818,20 @@ public final class CudaBackend implements Backend {
     /** {@code out (+)= x * s}, or {@code x / s} when {@code divide}. */
     @Override
     public void scale(Tensor x, float s, boolean divide, Tensor out, boolean accumulate) {
+        writes("scale", out);
         launch("scale", elementwiseGrid(x.numel()), BLOCK, p(x), s, divide ? 1 : 0, accumulate ? 1 : 0, p(out),
                 x.numel());
     }
 
     @Override
     public void maximum(Tensor a, Tensor b, Tensor out) {
+        writes("maximum", out);
         launch("maximum_forward", elementwiseGrid(a.numel()), BLOCK, p(a), p(b), p(out), a.numel());
     }
 
     @Override
     public void maximumBackward(Tensor a, Tensor b, Tensor dy, Tensor da, Tensor db) {
+        writes("maximumBackward", da, db);
         launch("maximum_backward", elementwiseGrid(a.numel()), BLOCK, p(a), p(b), p(dy), p(da), p(db),
                 a.numel());
     }
@@ -786,47 +840,57 @@ public final class CudaBackend implements Backend {
 
     @Override
     public void pairwiseProduct(Tensor x, Tensor y) {
+        writes("pairwiseProduct", y);
         graphs.pairwiseProduct(x, y);
     }
 
     @Override
     public void pairwiseProductBackward(Tensor x, Tensor dy, Tensor dx) {
+        writes("pairwiseProductBackward", dx);
         graphs.pairwiseProductBackward(x, dy, dx);
     }
 
     @Override
     public void pairScores(Tensor h, Tensor[] weights, int[] weightOfPair, float temperature, Tensor s) {
+        writes("pairScores", s);
         graphs.pairScores(h, weights, weightOfPair, temperature, s);
     }
 
     @Override
     public void pairScoresBackward(Tensor h, Tensor[] weights, int[] weightOfPair, float temperature, Tensor ds,
                                    Tensor dh, Tensor[] dWeights) {
+        writes("pairScoresBackward", dh);
+        writes("pairScoresBackward", dWeights);
         graphs.pairScoresBackward(h, weights, weightOfPair, temperature, ds, dh, dWeights);
     }
 
     @Override
     public void topK(Tensor scores, int keep, Tensor idx) {
+        writes("topK", idx);
         graphs.topK(scores, keep, idx);
     }
 
     @Override
     public void gatherScaled(Tensor h, Tensor s, Tensor idx, Tensor y) {
+        writes("gatherScaled", y);
         graphs.gatherScaled(h, s, idx, y);
     }
 
     @Override
     public void gatherScaledBackward(Tensor h, Tensor s, Tensor idx, Tensor dy, Tensor dh, Tensor ds) {
+        writes("gatherScaledBackward", dh, ds);
         graphs.gatherScaledBackward(h, s, idx, dy, dh, ds);
     }
 
     @Override
     public void attentivePool(Tensor x, Tensor w, int dim, Tensor out, Tensor p) {
+        writes("attentivePool", out, p);
         graphs.attentivePool(x, w, dim, out, p);
     }
 
     @Override
     public void attentivePoolBackward(Tensor x, Tensor p, Tensor out, int dim, Tensor dy, Tensor dx, Tensor dw) {
+        writes("attentivePoolBackward", dx, dw);
         graphs.attentivePoolBackward(x, p, out, dim, dy, dx, dw);
     }
 
@@ -834,11 +898,13 @@ public final class CudaBackend implements Backend {
 
     @Override
     public void dropout(Tensor x, Tensor mask, float keep, Tensor out) {
+        writes("dropout", out);
         launch("dropout_forward", elementwiseGrid(x.numel()), BLOCK, p(x), p(mask), keep, p(out), x.numel());
     }
 
     @Override
     public void dropoutBackward(Tensor mask, float keep, Tensor dy, Tensor dx) {
+        writes("dropoutBackward", dx);
         if (dx != null) {
             launch("dropout_backward", elementwiseGrid(dy.numel()), BLOCK, p(mask), keep, p(dy), p(dx), dy.numel());
         }
@@ -864,6 +930,7 @@ public final class CudaBackend implements Backend {
 
     @Override
     public void weightNorm(Tensor g, Tensor v, int dim, Tensor w) {
+        writes("weightNorm", w);
         NormView view = NormView.of(v, dim);
         DeviceBuffer norms = weightNorms(v, view);
         launch("weightnorm_forward", elementwiseGrid(v.numel()), BLOCK, p(g), p(v), p(norms), p(w), v.numel(),
@@ -873,6 +940,7 @@ public final class CudaBackend implements Backend {
 
     @Override
     public void weightNormBackward(Tensor g, Tensor v, int dim, Tensor dw, Tensor dg, Tensor dv) {
+        writes("weightNormBackward", dg, dv);
         NormView view = NormView.of(v, dim);
         DeviceBuffer norms = weightNorms(v, view), dot = memory.take(8L * view.k());
         launch("weightnorm_backward_dot", view.k(), BLOCK, p(dw), p(v), p(norms), p(dot), p(dg), view.outer(),

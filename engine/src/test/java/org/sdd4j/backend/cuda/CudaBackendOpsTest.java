@@ -52,6 +52,28 @@ class CudaBackendOpsTest extends GpuOpsFixture {
         assertClose(host, device, F32 * 10, what);
     }
 
+    /**
+     * Host tensors are read as cached parameter copies, so a kernel writing one would change only the copy: the
+     * backend refuses host outputs and gradients by name, before queuing anything, and lets null ("not wanted") pass.
+     */
+    @Test
+    void hostOutputsAreRefused() {
+        Tensor x = randn(4, 8), hostOut = Tensor.zeros(arena, 4, 8);
+        var e = assertThrows(IllegalArgumentException.class, () -> gpu.softmax(dev(x), hostOut));
+        assertTrue(e.getMessage().contains("softmax") && e.getMessage().contains("host"), e.getMessage());
+        Tensor w = randn(3, 8), dy = randn(4, 3), hostDw = Tensor.zeros(arena, 3, 8);
+        e = assertThrows(IllegalArgumentException.class,
+                () -> gpu.linearBackward(dev(x), w, dev(dy), null, hostDw, null, 4, 3, 8));
+        assertTrue(e.getMessage().contains("linearBackward"), e.getMessage());
+        assertEquals(0f, hostDw.getFloat(0), "nothing was written");
+        Tensor dx = poisoned(4, 8);
+        gpu.fill(dx, 0f);
+        gpu.linearBackward(dev(x), w, dev(dy), dx, null, null, 4, 3, 8); // null dw, db: not wanted
+        Tensor expected = Tensor.zeros(arena, 4, 8);
+        ref.linearBackward(x, w, dy, expected, null, null, 4, 3, 8);
+        assertClose(expected, dx, F32, "linear dx beside refused outputs");
+    }
+
     @Test
     void linearWithBiasEpilogueAndBackward() {
         int m = 37, n = 29, k = 70;
