@@ -26,8 +26,8 @@ mkdir -p "$dev/lib" "$dev/classes"
 # One reactor run: package, then the engine's test class path (the engine module writes the file last).
 "$root/tools/mvn" -q -DskipTests -pl engine -am package dependency:build-classpath -Dmdep.includeScope=test \
   -Dmdep.outputFile="$dev/classpath.txt"
-# The scoring benchmark (org.sdd4j.bench.ScoringBenchmark) lives in the benchmarks module: its jar only.
-"$root/tools/mvn" -q -o -DskipTests -pl benchmarks package
+# The benchmarks (org.sdd4j.bench.*) live in the benchmarks module: its jar is the one more taken from this run.
+"$root/tools/mvn" -q -o -DskipTests -pl benchmarks -am package  # -am: the engine comes from this reactor, not ~/.m2
 jar -tf "$root"/engine/target/sdd4j-engine-*.jar | grep -q 'sdd4j_kernels.fatbin' \
   || { echo "prepare.sh: the engine jar has no kernels fatbin (no nvcc here?)" >&2; exit 1; }
 

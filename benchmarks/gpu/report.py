@@ -8,6 +8,7 @@ effects are visible beside the speed.
 """
 import json
 import math
+import os
 import sys
 
 ORDER = {"sdd4j": 0, "sdd4j-tf32": 1}
@@ -23,6 +24,8 @@ def main():
         sys.exit(__doc__)
     records = {}
     for path in sys.argv[1:]:
+        if not os.path.exists(path):
+            sys.exit(f"report.py: no records at {path}: run the bench and peer stages first")
         with open(path) as f:
             for n, line in enumerate(f, 1):
                 line = line.strip()
