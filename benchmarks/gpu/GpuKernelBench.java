@@ -1,11 +1,9 @@
 import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
 import java.util.Random;
 
 import org.sdd4j.backend.Activation;
 import org.sdd4j.backend.AdamUpdate;
 import org.sdd4j.backend.cuda.CudaBackend;
-import org.sdd4j.backend.cuda.DeviceBuffer;
 import org.sdd4j.backend.cuda.MatmulPrecision;
 import org.sdd4j.nativelib.CudaLibraries;
 import org.sdd4j.tensor.DType;
@@ -29,20 +27,20 @@ public final class GpuKernelBench {
             for (long i = 0; i < n; i++) {
                 host.setFloat(i, (float) r.nextGaussian());
             }
-            DeviceBuffer x = gpu.upload(host), y = gpu.zeros(n), dy = gpu.upload(host), dx = gpu.zeros(n);
-            DeviceBuffer w = gpu.upload(host.reshape(rows * d).slice0(0, d)), b = gpu.zeros(d);
-            DeviceBuffer dw = gpu.zeros(d), db = gpu.zeros(d), m = gpu.zeros(n), v = gpu.zeros(n);
+            Tensor x = gpu.toDevice(host, arena), y = gpu.allocate(arena, true, rows, d);
+            Tensor dy = gpu.toDevice(host, arena), dx = gpu.allocate(arena, true, rows, d);
+            Tensor w = gpu.toDevice(host.reshape(rows * d).slice0(0, d), arena), b = gpu.allocate(arena, true, d);
+            Tensor dw = gpu.allocate(arena, true, d), db = gpu.allocate(arena, true, d);
+            Tensor m = gpu.allocate(arena, true, rows, d), v = gpu.allocate(arena, true, rows, d);
             System.out.printf("%-28s %10s %10s%n", "kernel [" + rows + " x " + d + "]", "median us", "GB/s");
-            time(gpu, "gelu forward", 8 * n, () -> gpu.activation(Activation.GELU, x, y, n));
-            time(gpu, "gelu backward", 16 * n, () -> gpu.activationBackward(Activation.GELU, x, y, dy, dx, n));
-            time(gpu, "softmax forward", 8 * n, () -> gpu.softmax(x, y, rows, d));
-            time(gpu, "softmax backward", 16 * n, () -> gpu.softmaxBackward(y, dy, dx, rows, d));
-            time(gpu, "layer norm forward", 8 * n, () -> gpu.layerNorm(x, w, b, y, rows, d, 1e-5f));
-            time(gpu, "layer norm backward", 16 * n,
-                    () -> gpu.layerNormBackward(x, w, dy, dx, dw, db, rows, d, 1e-5f));
+            time(gpu, "gelu forward", 8 * n, () -> gpu.activation(Activation.GELU, x, y));
+            time(gpu, "gelu backward", 16 * n, () -> gpu.activationBackward(Activation.GELU, x, y, dy, dx));
+            time(gpu, "softmax forward", 8 * n, () -> gpu.softmax(x, y));
+            time(gpu, "softmax backward", 16 * n, () -> gpu.softmaxBackward(y, dy, dx));
+            time(gpu, "layer norm forward", 8 * n, () -> gpu.layerNorm(x, w, b, 1e-5f, y));
+            time(gpu, "layer norm backward", 16 * n, () -> gpu.layerNormBackward(x, w, 1e-5f, dy, dx, dw, db));
             AdamUpdate update = AdamUpdate.at(true, 1e-6, 0.9, 0.999, 1e-8, 0.01, 1);
-            time(gpu, "adamw step", 28 * n,
-                    () -> gpu.adamStep(view(x, n), view(dy, n), view(m, n), view(v, n), update));
+            time(gpu, "adamw step", 28 * n, () -> gpu.adamStep(x, dy, m, v, update));
             peaks(gpu, arena);
         }
         for (MatmulPrecision p : new MatmulPrecision[] {MatmulPrecision.TF32, MatmulPrecision.BF16}) {
@@ -50,10 +48,6 @@ public final class GpuKernelBench {
                 gemmPeak(gpu, arena, p.label());
             }
         }
-    }
-
-    private static Tensor view(DeviceBuffer b, long n) {
-        return Tensor.onDevice(MemorySegment.ofAddress(b.address()).reinterpret(b.bytes()), DType.F32, (int) n);
     }
 
     /**

@@ -312,10 +312,10 @@ public final class CudaBackend implements Backend {
         return gpu;
     }
 
-    // ---- host <-> device ----
+    // ---- raw device buffers (package-private: the kernel tests and the loss kernels below) ----
 
     /** A device copy of a float32 host tensor. */
-    public DeviceBuffer upload(Tensor host) {
+    DeviceBuffer upload(Tensor host) {
         long bytes = host.numel() * 4;
         DeviceBuffer b = memory.take(bytes);
         gpu.upload(host.data(), b.address(), bytes);
@@ -323,23 +323,23 @@ public final class CudaBackend implements Backend {
     }
 
     /** A device copy of host ints (labels, sampled actions). */
-    public DeviceBuffer upload(int[] values) {
+    DeviceBuffer upload(int[] values) {
         return launcher.upload(values);
     }
 
     /** A zero-filled device buffer of {@code count} floats. */
-    public DeviceBuffer zeros(long count) {
+    DeviceBuffer zeros(long count) {
         DeviceBuffer b = memory.take(Math.max(4, count * 4));
         gpu.fill32(b.address(), 0, count);
         return b;
     }
 
     /** Waits for the stream, then copies {@code host.numel()} floats from {@code device} into {@code host}. */
-    public void download(DeviceBuffer device, Tensor host) {
+    void download(DeviceBuffer device, Tensor host) {
         gpu.download(device.address(), host.data(), host.numel() * 4);
     }
 
-    public void free(DeviceBuffer b) {
+    void free(DeviceBuffer b) {
         if (b != null) {
             memory.give(b);
         }
@@ -360,80 +360,36 @@ public final class CudaBackend implements Backend {
         return Launcher.p(b);
     }
 
-    public void activation(Activation f, DeviceBuffer x, DeviceBuffer y, long n) {
-        launch("activation_forward", elementwiseGrid(n), BLOCK, f.ordinal(), p(x), p(y), n);
-    }
-
-    public void activationBackward(Activation f, DeviceBuffer x, DeviceBuffer y, DeviceBuffer dy, DeviceBuffer dx,
-                                   long n) {
-        launch("activation_backward", elementwiseGrid(n), BLOCK, f.ordinal(), p(x), p(y), p(dy), p(dx), n);
-    }
-
-    public void softmax(DeviceBuffer x, DeviceBuffer y, int rows, int d) {
-        launch("softmax_forward", rows, BLOCK, p(x), p(y), rows, d);
-    }
-
-    public void softmaxBackward(DeviceBuffer y, DeviceBuffer dy, DeviceBuffer dx, int rows, int d) {
-        launch("softmax_backward", rows, BLOCK, p(y), p(dy), p(dx), rows, d);
-    }
-
-    /** Layer norm over the last dimension {@code d}; weight null means no affine. */
-    public void layerNorm(DeviceBuffer x, DeviceBuffer w, DeviceBuffer b, DeviceBuffer y, int rows, int d, float eps) {
-        launch("layernorm_forward", rows, BLOCK, p(x), p(w), p(b), p(y), rows, d, eps);
-    }
-
-    public void layerNormBackward(DeviceBuffer x, DeviceBuffer w, DeviceBuffer dy, DeviceBuffer dx, DeviceBuffer dw,
-                                  DeviceBuffer db, int rows, int d, float eps) {
-        DeviceBuffer stats = memory.take(8L * rows);
-        launch("layernorm_backward_input", rows, BLOCK, p(x), p(w), p(dy), p(dx), p(stats), rows, d, eps);
-        if (w != null && (dw != null || db != null)) { // without a weight the forward has no affine at all
-            launch("layernorm_backward_params", (d + BLOCK - 1) / BLOCK, BLOCK, p(x), p(dy), p(stats), p(dw),
-                    p(db), rows, d);
-        }
-        memory.give(stats); // stream-ordered: later work on this stream runs after the kernels above
-    }
-
-    public void groupNorm(DeviceBuffer x, int groups, DeviceBuffer w, DeviceBuffer b, DeviceBuffer y, int batch,
-                          int channels, long len, float eps) {
-        launch("groupnorm_forward", batch * groups, BLOCK, p(x), p(w), p(b), p(y), batch, channels, len, groups,
-                eps);
-    }
-
-    public void groupNormBackward(DeviceBuffer x, int groups, DeviceBuffer w, DeviceBuffer dy, DeviceBuffer dx,
-                                  DeviceBuffer dw, DeviceBuffer db, int batch, int channels, long len, float eps) {
-        DeviceBuffer stats = memory.take(8L * batch * groups);
-        launch("groupnorm_backward_input", batch * groups, BLOCK, p(x), p(w), p(dy), p(dx), p(stats), batch,
-                channels, len, groups, eps);
-        if (dw != null || db != null) {
-            launch("groupnorm_backward_params", channels, BLOCK, p(x), p(dy), p(stats), p(dw), p(db), batch,
-                    channels, len, groups);
-        }
-        memory.give(stats);
-    }
+    /*
+     * The loss kernels (kernels/loss.cu). Training does not call them: a step downloads its B x 2 logits anyway (to
+     * report the loss and, for GRPO, to sample actions on the host), so org.sdd4j.train.Losses evaluates both there
+     * in double, identically on every backend, and hands value and gradient to the tape (Ops.hostLoss). The kernels are the on-device form of the same definitions, held to
+     * them by CudaBackendTest, for a training step that stays on the GPU end to end.
+     */
 
     /** Weighted cross-entropy, mean reduction, into {@code loss[0]}; classWeights may be null. */
-    public void crossEntropy(DeviceBuffer logits, DeviceBuffer labels, DeviceBuffer classWeights, DeviceBuffer loss,
-                             int batch, int classes) {
+    void crossEntropy(DeviceBuffer logits, DeviceBuffer labels, DeviceBuffer classWeights, DeviceBuffer loss,
+                      int batch, int classes) {
         launch("cross_entropy_forward", 1, BLOCK, p(logits), p(labels), p(classWeights), p(loss), batch, classes);
     }
 
-    public void crossEntropyBackward(DeviceBuffer logits, DeviceBuffer labels, DeviceBuffer classWeights,
-                                     DeviceBuffer dloss, DeviceBuffer dlogits, int batch, int classes) {
+    void crossEntropyBackward(DeviceBuffer logits, DeviceBuffer labels, DeviceBuffer classWeights,
+                              DeviceBuffer dloss, DeviceBuffer dlogits, int batch, int classes) {
         launch("cross_entropy_backward", 1, BLOCK, p(logits), p(labels), p(classWeights), p(dloss), p(dlogits),
                 batch, classes);
     }
 
     /** The GRPO loss of DESIGN.md section 4 over B utterances with G sampled actions each. */
-    public void grpoLoss(DeviceBuffer logits, DeviceBuffer actions, DeviceBuffer logpOld, DeviceBuffer logpRef,
-                         DeviceBuffer advantage, DeviceBuffer loss, int batch, int group, int classes, float eps,
-                         float beta) {
+    void grpoLoss(DeviceBuffer logits, DeviceBuffer actions, DeviceBuffer logpOld, DeviceBuffer logpRef,
+                  DeviceBuffer advantage, DeviceBuffer loss, int batch, int group, int classes, float eps,
+                  float beta) {
         launch("grpo_loss_forward", 1, BLOCK, p(logits), p(actions), p(logpOld), p(logpRef), p(advantage),
                 p(loss), batch, group, classes, eps, beta);
     }
 
-    public void grpoLossBackward(DeviceBuffer logits, DeviceBuffer actions, DeviceBuffer logpOld, DeviceBuffer logpRef,
-                                 DeviceBuffer advantage, DeviceBuffer dloss, DeviceBuffer dlogits, int batch, int group,
-                                 int classes, float eps, float beta) {
+    void grpoLossBackward(DeviceBuffer logits, DeviceBuffer actions, DeviceBuffer logpOld, DeviceBuffer logpRef,
+                          DeviceBuffer advantage, DeviceBuffer dloss, DeviceBuffer dlogits, int batch, int group,
+                          int classes, float eps, float beta) {
         launch("grpo_loss_backward", 1, BLOCK, p(logits), p(actions), p(logpOld), p(logpRef), p(advantage),
                 p(dloss), p(dlogits), batch, group, classes, eps, beta);
     }

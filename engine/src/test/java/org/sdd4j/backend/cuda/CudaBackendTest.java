@@ -7,6 +7,7 @@ import java.util.Map;
 import java.util.Random;
 
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -44,6 +45,11 @@ class CudaBackendTest {
         TestGpu.assume();
     }
 
+    @AfterEach
+    void closeArena() {
+        arena.close(); // gives this test's device tensors back
+    }
+
     @AfterAll
     static void closeGpu() {
         if (gpu != null) {
@@ -55,8 +61,8 @@ class CudaBackendTest {
         return TestTensors.gaussian(arena, random, scale, shape);
     }
 
-    /** A device buffer filled with NaN, so that an element the kernel forgets to write fails the comparison. */
-    private DeviceBuffer poisoned(long count) {
+    /** A raw device buffer filled with NaN (the loss kernels take buffers). */
+    private DeviceBuffer poisonedBuffer(long count) {
         DeviceBuffer b = gpu.deviceMemory().take(count * 4);
         gpu.runtime().fill32(b.address(), Float.floatToRawIntBits(Float.NaN), count);
         return b;
@@ -81,6 +87,22 @@ class CudaBackendTest {
         assertTrue(rel < tolerance, what + ": relative error " + rel + " >= " + tolerance);
     }
 
+    /** A device copy of a host tensor. */
+    private Tensor dev(Tensor host) {
+        return host == null ? null : gpu.toDevice(host, arena);
+    }
+
+    /** A device tensor filled with NaN, so that an element the kernel forgets to write fails the comparison. */
+    private Tensor poisoned(int... shape) {
+        Tensor t = gpu.allocate(arena, false, shape);
+        gpu.fill(t, Float.NaN);
+        return t;
+    }
+
+    private Tensor host(Tensor device) {
+        return gpu.toHost(device, arena);
+    }
+
     @Test
     void activationsForwardAndBackward() {
         for (Activation f : Activation.values()) {
@@ -90,18 +112,15 @@ class CudaBackendTest {
             dx.copyFrom(dx0);
             ref.activation(f, x, y);
             ref.activationBackward(f, x, y, dy, dx);
-            DeviceBuffer gx = gpu.upload(x), gy = poisoned(n), gdy = gpu.upload(dy), gdx = gpu.upload(dx0);
-            gpu.activation(f, gx, gy, n);
-            gpu.activationBackward(f, gx, gy, gdy, gdx, n);
-            assertClose(y, download(gy, n), 1e-6, f + " forward");
-            assertClose(dx, download(gdx, n), 1e-5, f + " backward");
+            Tensor gx = dev(x), gy = poisoned(n), gdy = dev(dy), gdx = dev(dx0);
+            gpu.activation(f, gx, gy);
+            gpu.activationBackward(f, gx, gy, gdy, gdx);
+            assertClose(y, host(gy), 1e-6, f + " forward");
+            assertClose(dx, host(gdx), 1e-5, f + " backward");
             // Without the output, as Ops passes it for all but sigmoid and tanh: recomputed where needed.
-            DeviceBuffer gdx2 = gpu.upload(dx0);
-            gpu.activationBackward(f, gx, null, gdy, gdx2, n);
-            assertClose(dx, download(gdx2, n), 1e-5, f + " backward without y");
-            for (DeviceBuffer b : new DeviceBuffer[] {gx, gy, gdy, gdx, gdx2}) {
-                gpu.free(b);
-            }
+            Tensor gdx2 = dev(dx0);
+            gpu.activationBackward(f, gx, null, gdy, gdx2);
+            assertClose(dx, host(gdx2), 1e-5, f + " backward without y");
         }
     }
 
@@ -110,13 +129,13 @@ class CudaBackendTest {
         int rows = 37, d = 1000;
         Tensor x = randn(4f, rows, d), dy = randn(1f, rows, d);
         Tensor y = Tensor.zeros(arena, DType.F32, rows, d), dx = randn(1f, rows, d);
-        DeviceBuffer gx = gpu.upload(x), gy = poisoned((long) rows * d), gdy = gpu.upload(dy), gdx = gpu.upload(dx);
+        Tensor gx = dev(x), gy = poisoned(rows, d), gdy = dev(dy), gdx = dev(dx);
         ref.softmax(x, y);
         ref.softmaxBackward(y, dy, dx);
-        gpu.softmax(gx, gy, rows, d);
-        gpu.softmaxBackward(gy, gdy, gdx, rows, d);
-        assertClose(y, download(gy, rows, d), 1e-5, "softmax");
-        assertClose(dx, download(gdx, rows, d), 1e-5, "softmax backward");
+        gpu.softmax(gx, gy);
+        gpu.softmaxBackward(gy, gdy, gdx);
+        assertClose(y, host(gy), 1e-5, "softmax");
+        assertClose(dx, host(gdx), 1e-5, "softmax backward");
     }
 
     @Test
@@ -126,17 +145,15 @@ class CudaBackendTest {
             Tensor x = randn(2f, rows, d), w = affine ? randn(1f, d) : null, b = affine ? randn(1f, d) : null;
             Tensor dy = randn(1f, rows, d), y = Tensor.zeros(arena, DType.F32, rows, d);
             Tensor dx = randn(1f, rows, d), dw = randn(1f, d), db = randn(1f, d);
-            DeviceBuffer gx = gpu.upload(x), gw = affine ? gpu.upload(w) : null, gb = affine ? gpu.upload(b) : null;
-            DeviceBuffer gy = poisoned((long) rows * d), gdy = gpu.upload(dy), gdx = gpu.upload(dx);
-            DeviceBuffer gdw = gpu.upload(dw), gdb = gpu.upload(db);
+            Tensor gy = poisoned(rows, d), gdx = dev(dx), gdw = dev(dw), gdb = dev(db);
             ref.layerNorm(x, w, b, 1e-5f, y);
             ref.layerNormBackward(x, w, 1e-5f, dy, dx, dw, db);
-            gpu.layerNorm(gx, gw, gb, gy, rows, d, 1e-5f);
-            gpu.layerNormBackward(gx, gw, gdy, gdx, gdw, gdb, rows, d, 1e-5f);
-            assertClose(y, download(gy, rows, d), 1e-5, "layer norm affine=" + affine);
-            assertClose(dx, download(gdx, rows, d), 1e-4, "layer norm dx affine=" + affine);
-            assertClose(dw, download(gdw, d), 1e-4, "layer norm dweight affine=" + affine);
-            assertClose(db, download(gdb, d), 1e-4, "layer norm dbias affine=" + affine);
+            gpu.layerNorm(dev(x), dev(w), dev(b), 1e-5f, gy);
+            gpu.layerNormBackward(dev(x), dev(w), 1e-5f, dev(dy), gdx, gdw, gdb);
+            assertClose(y, host(gy), 1e-5, "layer norm affine=" + affine);
+            assertClose(dx, host(gdx), 1e-4, "layer norm dx affine=" + affine);
+            assertClose(dw, host(gdw), 1e-4, "layer norm dweight affine=" + affine);
+            assertClose(db, host(gdb), 1e-4, "layer norm dbias affine=" + affine);
         }
     }
 
@@ -146,16 +163,15 @@ class CudaBackendTest {
         Tensor x = randn(2f, batch, c, len), w = randn(1f, c), b = randn(1f, c), dy = randn(1f, batch, c, len);
         Tensor y = Tensor.zeros(arena, DType.F32, batch, c, len), dx = randn(1f, batch, c, len);
         Tensor dw = randn(1f, c), db = randn(1f, c);
-        DeviceBuffer gx = gpu.upload(x), gw = gpu.upload(w), gb = gpu.upload(b), gy = poisoned(x.numel());
-        DeviceBuffer gdy = gpu.upload(dy), gdx = gpu.upload(dx), gdw = gpu.upload(dw), gdb = gpu.upload(db);
+        Tensor gy = poisoned(batch, c, len), gdx = dev(dx), gdw = dev(dw), gdb = dev(db);
         ref.groupNorm(x, groups, w, b, 1e-5f, y);
         ref.groupNormBackward(x, groups, w, 1e-5f, dy, dx, dw, db);
-        gpu.groupNorm(gx, groups, gw, gb, gy, batch, c, len, 1e-5f);
-        gpu.groupNormBackward(gx, groups, gw, gdy, gdx, gdw, gdb, batch, c, len, 1e-5f);
-        assertClose(y, download(gy, batch, c, len), 1e-5, "group norm");
-        assertClose(dx, download(gdx, batch, c, len), 1e-4, "group norm dx");
-        assertClose(dw, download(gdw, c), 1e-4, "group norm dweight");
-        assertClose(db, download(gdb, c), 1e-4, "group norm dbias");
+        gpu.groupNorm(dev(x), groups, dev(w), dev(b), 1e-5f, gy);
+        gpu.groupNormBackward(dev(x), groups, dev(w), 1e-5f, dev(dy), gdx, gdw, gdb);
+        assertClose(y, host(gy), 1e-5, "group norm");
+        assertClose(dx, host(gdx), 1e-4, "group norm dx");
+        assertClose(dw, host(gdw), 1e-4, "group norm dweight");
+        assertClose(db, host(gdb), 1e-4, "group norm dbias");
     }
 
     @Test
@@ -178,7 +194,7 @@ class CudaBackendTest {
         Tensor one = Tensor.zeros(arena, DType.F32, 1);
         one.setFloat(0, 1f);
         DeviceBuffer gz = gpu.upload(logits), gl = gpu.upload(labels), gw = gpu.upload(Tensor.of(arena, weights, 2));
-        DeviceBuffer loss = poisoned(1), dloss = gpu.upload(one), dz = gpu.zeros((long) batch * classes);
+        DeviceBuffer loss = poisonedBuffer(1), dloss = gpu.upload(one), dz = gpu.zeros((long) batch * classes);
         gpu.crossEntropy(gz, gl, gw, loss, batch, classes);
         gpu.crossEntropyBackward(gz, gl, gw, dloss, dz, batch, classes);
         assertClose(expectedLoss, download(loss, 1), 1e-5, "cross-entropy");
@@ -220,7 +236,7 @@ class CudaBackendTest {
             expectedGrad.setFloat(i, (float) dz[i]);
         }
         DeviceBuffer gz = gpu.upload(logits), ga = gpu.upload(actions), go = gpu.upload(old), gr = gpu.upload(refLogp);
-        DeviceBuffer gadv = gpu.upload(adv), loss = poisoned(1), dloss = gpu.upload(Tensor.of(arena, new float[] {1f}, 1));
+        DeviceBuffer gadv = gpu.upload(adv), loss = poisonedBuffer(1), dloss = gpu.upload(Tensor.of(arena, new float[] {1f}, 1));
         DeviceBuffer gdz = gpu.zeros((long) batch * classes);
         gpu.grpoLoss(gz, ga, go, gr, gadv, loss, batch, group, classes, eps, beta);
         gpu.grpoLossBackward(gz, ga, go, gr, gadv, dloss, gdz, batch, group, classes, eps, beta);
