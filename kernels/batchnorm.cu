@@ -49,7 +49,7 @@ extern "C" __global__ void batchnorm_train_forward(const float* __restrict__ x, 
     double count = (double) batch * (double) len;
     double meanD = channel_sum(x, batch, channels, len, ch, 0.0, false) / count;
     double varD = channel_sum(x, batch, channels, len, ch, meanD, true) / count;
-    float mean = (float) meanD, var = (float) varD;
+    float mean = (float) meanD;
     float inv = (float) (1.0 / sqrt(varD + (double) eps));
     float wt = w != nullptr ? w[ch] : 1.0f, bs = b != nullptr ? b[ch] : 0.0f;
     for (int q = 0; q < batch; q++) {

@@ -51,6 +51,9 @@ std::mutex launch_lock;  // one launch at a time: the state here is global
 char* stacks = nullptr;  // kMaxThreads stacks, mapped once, committed lazily by the kernel
 State states[kMaxThreads];
 const void* barrier_site[kMaxThreads];  // the __syncthreads call each waiting thread is in
+// Threads between barriers, and blocks of a launch, run in index order, or in reverse. A race-free kernel gives the
+// same bits either way; one that reads what another thread or block writes without a barrier between does not.
+bool reversed = false;
 
 void finish();
 
@@ -149,7 +152,8 @@ bool run_block(int threads, std::string& error) {
         states[t] = State::kReady;
     }
     for (;;) {
-        for (int t = 0; t < threads; t++) {
+        for (int i = 0; i < threads; i++) {
+            int t = reversed ? threads - 1 - i : i;
             if (states[t] == State::kReady) {
                 current = t;
                 thread_idx = uint3{unsigned(t), 0, 0};
@@ -246,7 +250,7 @@ const Kernel kKernels[] = {
     SDD4J_KERNEL(weightnorm_backward_v), SDD4J_KERNEL(sum_squares), SDD4J_KERNEL(topk_rank),
     // The emulator's own tests (selftest.cu); never in the fatbin.
     SDD4J_KERNEL(selftest_block_sum), SDD4J_KERNEL(selftest_divergent_barrier), SDD4J_KERNEL(selftest_diverged_shuffle),
-    SDD4J_KERNEL(selftest_write_past_end),
+    SDD4J_KERNEL(selftest_write_past_end), SDD4J_KERNEL(selftest_missing_barrier),
 };
 
 void fail(char* error, int capacity, const std::string& message) {
@@ -290,6 +294,12 @@ float shfl_xor(float v, int lane_mask) {
 
 extern "C" {
 
+// 1: run threads and blocks in reverse index order from the next launch on; 0: in index order (the default).
+void sdd4j_emu_set_reversed(int on) {
+    std::lock_guard<std::mutex> hold(sdd4j_emu::launch_lock);
+    sdd4j_emu::reversed = on != 0;
+}
+
 int sdd4j_emu_kernel_count() { return int(sizeof(sdd4j_emu::kKernels) / sizeof(sdd4j_emu::kKernels[0])); }
 
 const char* sdd4j_emu_kernel_name(int i) { return sdd4j_emu::kKernels[i].name; }
@@ -324,7 +334,8 @@ int sdd4j_emu_launch(const char* name, int grid, int block, void** params, char*
     entry_params = params;
     grid_dim = dim3{unsigned(grid), 1, 1};
     block_dim = dim3{unsigned(block), 1, 1};
-    for (int b = 0; b < grid; b++) {
+    for (int i = 0; i < grid; i++) {
+        int b = reversed ? grid - 1 - i : i;
         block_idx = uint3{unsigned(b), 0, 0};
         std::string stall;
         if (!run_block(block, stall)) {

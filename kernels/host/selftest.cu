@@ -1,6 +1,6 @@
 // Kernels that exist only in the host emulator, for its own tests (EmulatorSelfTest): one correct use of the
-// block and warp reductions, the two mistakes the emulator must report rather than hang on, and a write past the
-// end of a buffer, which its guard bytes catch.
+// block and warp reductions, the two mistakes the emulator must report rather than hang on, a write past the
+// end of a buffer, which its guard bytes catch, and a missing barrier, which a reversed schedule exposes.
 #include "../common.cuh"
 
 // out[b] = sum of x[b * blockDim.x + t] over the block's threads, via block_sum (warp shuffles and barriers).
@@ -37,4 +37,12 @@ extern "C" __global__ void selftest_diverged_shuffle(float* out) {
 // x[0..n] = 1: one element too many (an off-by-one bound).
 extern "C" __global__ void selftest_write_past_end(float* x, int n) {
     for (int i = threadIdx.x; i <= n; i += blockDim.x) x[i] = 1.0f;
+}
+
+// out[t] = the neighbour's shared value (base + t + 1), read with no __syncthreads after the writes: a race on
+// a GPU. In thread order each thread reads its neighbour's slot before the neighbour writes it; reversed, after.
+extern "C" __global__ void selftest_missing_barrier(float* out, float base) {
+    __shared__ float slot[1024];
+    slot[threadIdx.x] = base + float(threadIdx.x);
+    out[threadIdx.x] = slot[(threadIdx.x + 1) % blockDim.x];
 }

@@ -21,6 +21,7 @@ class CudaKernelsFatbinTest {
     }
 
     @Test
+    @org.junit.jupiter.api.Tag(TestGpu.HOST_BUILD)
     void theBuildPackagedAFatbinWithEveryKernel() {
         Assumptions.assumeTrue(nvccPresent(), "no nvcc here: the build ships no CUDA kernels (profile cuda-kernels off)");
         byte[] fatbin = CudaKernels.fatbin();
@@ -33,6 +34,7 @@ class CudaKernelsFatbinTest {
     }
 
     @Test
+    @org.junit.jupiter.api.Tag(TestGpu.HOST_BUILD)
     void theHostEmulatorHasEveryKernel() {
         Assumptions.assumeTrue(TestGpu.emulatorLibrary() != null, "no host kernel emulator in this build (needs g++)");
         java.util.List<String> emulated;

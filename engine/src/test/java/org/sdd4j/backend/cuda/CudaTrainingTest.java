@@ -55,7 +55,7 @@ class CudaTrainingTest extends GpuOpsFixture {
     }
 
     /** What one optimiser step did: its loss and gradient norm, and every weight before and after. */
-    private record Outcome(double loss, double gradNorm, float[] before, float[] after) {
+    record Outcome(double loss, double gradNorm, float[] before, float[] after) {
     }
 
     /**
@@ -66,11 +66,7 @@ class CudaTrainingTest extends GpuOpsFixture {
      */
     @Test
     void sftAndGrpoStepsMatchTheCpuBackend() throws Exception {
-        List<float[]> batch = new ArrayList<>();
-        for (String clip : new String[] {"espeak_1.wav", "real_Front_Center.wav"}) {
-            float[] all = AudioReader.read(SharedFixtures.audio(clip)).samples();
-            batch.add(java.util.Arrays.copyOf(all, 16_000));
-        }
+        List<float[]> batch = twoClips();
         int[] labels = {0, 1};
         Function<StateDict, SpoofModel> build = sd -> new Aasist(sd, AasistConfig.AASIST_L);
         try (StateDict source = Checkpoints.open(SharedFixtures.root().resolve("models/aasist/AASIST-L.pth"));
@@ -95,8 +91,19 @@ class CudaTrainingTest extends GpuOpsFixture {
         }
     }
 
-    private static Outcome step(String method, StateDict source, Function<StateDict, SpoofModel> build,
-                                Backend backend, List<float[]> batch, int[] labels) {
+    /** The first second of a spoofed and of a bona fide clip: a training batch small enough for the emulator. */
+    static List<float[]> twoClips() throws java.io.IOException {
+        List<float[]> batch = new ArrayList<>();
+        for (String clip : new String[] {"espeak_1.wav", "real_Front_Center.wav"}) {
+            float[] all = AudioReader.read(SharedFixtures.audio(clip)).samples();
+            batch.add(java.util.Arrays.copyOf(all, 16_000));
+        }
+        return batch;
+    }
+
+    /** One {@code method} ("sft" or "grpo") step from {@code source}'s weights on {@code backend}. */
+    static Outcome step(String method, StateDict source, Function<StateDict, SpoofModel> build,
+                        Backend backend, List<float[]> batch, int[] labels) {
         try (Parameters params = Parameters.copyOf(source, n -> true, backend);
              Adam adam = new Adam(params, Adam.Config.adamW(1e-3, 1e-4));
              Arena host = Arena.ofConfined()) {

@@ -53,6 +53,7 @@ final class EmulatedGpuRuntime implements GpuRuntime {
     private final MethodHandle gemm;
     private final MethodHandle kernelCount;
     private final MethodHandle kernelName;
+    private final MethodHandle setReversed;
     /** Live blocks: address to the size asked; each is followed by {@link #GUARD} bytes of {@link #CANARY}. */
     private final java.util.TreeMap<Long, Long> blocks = new java.util.TreeMap<>();
     /** Bytes after every block that no kernel may write: the emulator's bounds check (see {@link #exactBlocks}). */
@@ -76,6 +77,21 @@ final class EmulatedGpuRuntime implements GpuRuntime {
                 FunctionDescriptor.of(JAVA_INT));
         kernelName = LINKER.downcallHandle(lib.find("sdd4j_emu_kernel_name").orElseThrow(),
                 FunctionDescriptor.of(ADDRESS, JAVA_INT));
+        setReversed = LINKER.downcallHandle(lib.find("sdd4j_emu_set_reversed").orElseThrow(),
+                FunctionDescriptor.ofVoid(JAVA_INT));
+    }
+
+    /**
+     * Runs later launches' threads (between barriers) and blocks in reverse index order, or again in index order.
+     * A race-free kernel gives the same bits either way (ScheduleIndependenceTest). The emulator's state is global,
+     * so this holds for every runtime on the library until set back.
+     */
+    void reversed(boolean on) {
+        try {
+            setReversed.invokeExact(on ? 1 : 0);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
     }
 
     /** The kernels the emulator was built with. */

@@ -14,8 +14,10 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 /**
  * The host kernel emulator itself (kernels/host): its block and warp reductions give the hardware's results,
  * and the synchronisation mistakes it exists to catch are reported with the kernel's name instead of hanging
- * or passing. Runs wherever the build made the emulator, GPU or not.
+ * or passing; a missing barrier changes the result when the schedule is reversed. Runs wherever the build made the
+ * emulator, GPU or not.
  */
+@org.junit.jupiter.api.Tag(TestGpu.HOST_BUILD)
 class EmulatorSelfTest {
     private EmulatedGpuRuntime gpu;
     private final Arena arena = Arena.ofConfined();
@@ -107,6 +109,31 @@ class EmulatorSelfTest {
                 () -> launch(kernel, 1, block, new CudaKernels.Ptr(out)));
         assertTrue(e.getMessage().contains(kernel) && e.getMessage().contains(problem), e.getMessage());
         gpu.free(out);
+    }
+
+    /**
+     * A kernel that reads a neighbour's shared slot without a barrier after the writes (a race on a GPU) gives one
+     * answer in thread order and another in reverse: the difference ScheduleIndependenceTest looks for in the real
+     * kernels. The first launch fills the slots, so the in-order launch after it reads the previous launch's values.
+     */
+    @Test
+    void aMissingBarrierShowsAsADifferenceBetweenSchedules() {
+        int block = 64;
+        long out = floats(block);
+        try {
+            float[][] seen = new float[2][];
+            launch("selftest_missing_barrier", 1, block, new CudaKernels.Ptr(out), 0f);
+            for (int reversed = 0; reversed < 2; reversed++) {
+                gpu.reversed(reversed == 1);
+                launch("selftest_missing_barrier", 1, block, new CudaKernels.Ptr(out), 100f);
+                seen[reversed] = view(out, block).toArray(ValueLayout.JAVA_FLOAT);
+            }
+            assertEquals(1f, seen[0][0], "in order, thread 0 reads its neighbour's slot before this launch wrote it");
+            assertEquals(101f, seen[1][0], "reversed, thread 0 reads it after");
+        } finally {
+            gpu.reversed(false);
+            gpu.free(out);
+        }
     }
 
     @Test
