@@ -3,7 +3,6 @@
 #   tests        the GPU test suite (package org.sdd4j.backend.cuda: every op against the reference,
 #                CudaModelParityTest: AASIST, AASIST-L, mini SSL-AASIST, mini AntiDeepfake against PyTorch's logits,
 #                and CudaTrainingTest: whole-model gradients against PyTorch, SFT and GRPO steps against the CPU)
-#   parity       CudaModelParityTest alone (for the calls that bring a mini checkpoint in .device-fixtures)
 #   kernels      the kernel bandwidth benchmark
 #   bench        GPU scoring: sdd4j float32, TF32 and bf16 products (AASIST b1 and SSL-AASIST 300M b1, eager
 #                and CUDA graph; SSL-AASIST 300M b64)
@@ -19,11 +18,15 @@
 # No stage given: tests kernels bench peer train floors report. Logs and records go to benchmarks/out/gpu/, which
 # outlives a call on a warm device machine (records append, so later stages see earlier ones); when $OUT is set
 # (the device tool's folder that comes back, empty at each call) the folder is copied there at the end.
-#   device tool:  run(command="benchmarks/gpu/run.sh tests", carry=[".device"]), then on the same warm machine,
-#                 a call each (10 minutes a call): "kernels bench", "peer-eager", "peer-compile",
-#                 "sft-aasist-l sft-300m", "grpo-aasist-l grpo-300m", "floors report"
-#                 run(command="benchmarks/gpu/run.sh parity", carry=[".device-fixtures"])   (same warm machine)
-# Shared fixtures: $SDD4J_SHARED when set, else .device/shared (prepare.sh) with any .device-fixtures/*.pth
+# The device tool allows 10 minutes a call and sends the working tree plus what a call carries, 64 MiB at most; a
+# warm machine keeps what earlier calls brought. So: here, benchmarks/gpu/prepare.sh and stage-fixtures.sh, then on
+# one warm machine, tests first (they need both mini checkpoints, which travel in calls of their own):
+#   1. run(command="benchmarks/gpu/run.sh kernels", carry=[".device"])
+#   2. run(command="ls -R .device-fixtures", carry=[".device-fixtures/ssl_aasist_mini"])
+#   3. run(command="benchmarks/gpu/run.sh tests", carry=[".device-fixtures/antideepfake_mini"])
+#   4. "bench", 5. "peer-eager", 6. "peer-compile", 7. "sft-aasist-l sft-300m", 8. "grpo-aasist-l grpo-300m",
+#   9. "floors report"
+# Shared fixtures: $SDD4J_SHARED when set, else .device/shared (prepare.sh) with the minis of .device-fixtures/*/
 # added, else ../shared; what is missing is named before the tests run. The 300M checkpoint is made here
 # (benchmarks/peer/make_ssl_aasist_300m.py, random weights, 1.2 GB) into benchmarks/out/, never carried.
 set -uo pipefail
@@ -52,7 +55,7 @@ elif [ -d "$dev/shared/fixtures" ]; then
   rm -rf "$shared" && mkdir -p "$shared/fixtures/reference"
   ln -s "$dev/shared/models" "$shared/models"
   ln -s "$dev/shared/fixtures/audio" "$shared/fixtures/audio"
-  for f in "$dev"/shared/fixtures/reference/* "$root"/.device-fixtures/*; do
+  for f in "$dev"/shared/fixtures/reference/* "$root"/.device-fixtures/*/*; do
     [ -e "$f" ] && ln -sf "$f" "$shared/fixtures/reference/"
   done
 else
@@ -62,7 +65,7 @@ echo "== shared fixtures: $shared"
 for f in models/aasist/AASIST.pth models/aasist/AASIST-L.pth fixtures/audio/espeak_1.wav \
          fixtures/reference/expected_aasist_logits.json fixtures/reference/expected_logits.json \
          fixtures/reference/ssl_aasist_mini.pth fixtures/reference/antideepfake_mini.pth; do
-  [ -e "$shared/$f" ] && echo "   present  $f" || echo "   MISSING  $f (its parity cases are skipped; see stage-fixtures.sh)"
+  [ -e "$shared/$f" ] && echo "   present  $f" || echo "   MISSING  $f (the tests that read it fail; see stage-fixtures.sh)"
 done
 
 flags=(--enable-native-access=ALL-UNNAMED --add-modules jdk.incubator.vector -Xss8m -XX:+UseSerialGC
@@ -114,10 +117,6 @@ for stage in "${stages[@]}"; do
     tests)
       echo "== GPU tests"
       "$java" "${flags[@]}" RunGpuTests org.sdd4j.backend.cuda 2>&1 | tee "$out/gpu-tests.log"
-      [ "${PIPESTATUS[0]}" -eq 0 ] || status=1 ;;
-    parity)
-      echo "== GPU model parity"
-      "$java" "${flags[@]}" RunGpuTests org.sdd4j.backend.cuda.CudaModelParityTest 2>&1 | tee "$out/gpu-parity.log"
       [ "${PIPESTATUS[0]}" -eq 0 ] || status=1 ;;
     kernels)
       echo "== GPU kernel benchmark"
@@ -178,7 +177,7 @@ for stage in "${stages[@]}"; do
       [ -f "$out/gpu-train.jsonl" ] && { python3 "$root/benchmarks/peer/report.py" "$out/gpu-train.jsonl" \
         | tee "$out/gpu-train.md" || status=1; } ;;
     *)
-      echo "run.sh: unknown stage $stage (tests, parity, kernels, bench, peer, train or its parts, floors, report)" >&2; exit 2 ;;
+      echo "run.sh: unknown stage $stage (tests, kernels, bench, peer or its parts, train or its parts, floors, report)" >&2; exit 2 ;;
   esac
 done
 if [ -n "${OUT:-}" ]; then cp -a "$out"/. "$OUT"/ || status=1; fi
