@@ -20,7 +20,8 @@
 # (the device tool's folder that comes back, empty at each call) the folder is copied there at the end.
 # The device tool allows 10 minutes a call and sends the working tree plus what a call carries, 64 MiB at most; a
 # warm machine keeps what earlier calls brought. So: here, benchmarks/gpu/prepare.sh and stage-fixtures.sh, then on
-# one warm machine, tests first (they need both mini checkpoints, which travel in calls of their own):
+# one warm machine (given back after ~30 s idle: call back to back), tests first (they need both mini checkpoints,
+# which travel in calls of their own):
 #   1. run(command="benchmarks/gpu/run.sh kernels", carry=[".device"])
 #   2. run(command="ls -R .device-fixtures", carry=[".device-fixtures/ssl_aasist_mini"])
 #   3. run(command="benchmarks/gpu/run.sh tests", carry=[".device-fixtures/antideepfake_mini"])
