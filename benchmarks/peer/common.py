@@ -150,6 +150,8 @@ def add_step_device_args(p: argparse.ArgumentParser) -> None:
 def setup_torch_device(torch, args):
     """The torch device of --device, with TF32 set from --precision on the GPU (off for fp32, as sdd4j's float32)."""
     if args.device == "cpu":
+        if getattr(args, "precision", "fp32") == "tf32":
+            sys.exit(f"{os.path.basename(sys.argv[0])}: --precision tf32 is a GPU mode (tensor cores); use --device cuda")
         return torch.device("cpu")
     if not torch.cuda.is_available():
         sys.exit(f"{os.path.basename(sys.argv[0])}: --device cuda, but torch sees no CUDA device")
