@@ -206,28 +206,25 @@ final class HostGlue {
 
     static void attentivePool(Tensor x, Tensor w, int dim, Tensor out, Tensor p) {
         PoolingAxis a = PoolingAxis.of(x, dim);
-        int len = a.len(), other = a.other();
-        long step = a.step(), otherStep = a.otherStep();
-        for (long plane = 0; plane < a.planes(); plane++) {
-            long base = plane * a.planeSize();
-            for (int o = 0; o < other; o++) {
-                long at = base + o * otherStep;
-                float max = Float.NEGATIVE_INFINITY;
-                for (int i = 0; i < len; i++) {
-                    max = Math.max(max, w.getFloat(at + i * step));
-                }
-                float denom = 0;
-                for (int i = 0; i < len; i++) {
-                    denom += (float) StrictMath.exp(w.getFloat(at + i * step) - max);
-                }
-                float acc = 0;
-                for (int i = 0; i < len; i++) {
-                    float weight = (float) StrictMath.exp(w.getFloat(at + i * step) - max) / denom;
-                    p.setFloat(at + i * step, weight);
-                    acc += x.getFloat(at + i * step) * weight;
-                }
-                out.setFloat(plane * other + o, acc);
+        int len = a.len();
+        long step = a.step();
+        for (long j = 0; j < a.windows(); j++) {
+            long at = a.start(j);
+            float max = Float.NEGATIVE_INFINITY;
+            for (int i = 0; i < len; i++) {
+                max = Math.max(max, w.getFloat(at + i * step));
             }
+            float denom = 0;
+            for (int i = 0; i < len; i++) {
+                denom += (float) StrictMath.exp(w.getFloat(at + i * step) - max);
+            }
+            float acc = 0;
+            for (int i = 0; i < len; i++) {
+                float weight = (float) StrictMath.exp(w.getFloat(at + i * step) - max) / denom;
+                p.setFloat(at + i * step, weight);
+                acc += x.getFloat(at + i * step) * weight;
+            }
+            out.setFloat(j, acc);
         }
     }
 
@@ -404,22 +401,17 @@ final class HostGlue {
     static void attentivePoolBackward(Tensor x, Tensor p, Tensor out, int dim, Tensor dy, Tensor dx, Tensor dw) {
         // y = sum_i x_i p_i with p = softmax(w): dx_i = dy p_i, dw_i = dy p_i (x_i - y).
         PoolingAxis a = PoolingAxis.of(x, dim);
-        int len = a.len(), other = a.other();
-        long step = a.step(), otherStep = a.otherStep();
-        for (long plane = 0; plane < a.planes(); plane++) {
-            long base = plane * a.planeSize();
-            for (int o = 0; o < other; o++) {
-                long at = base + o * otherStep;
-                float g = dy.getFloat(plane * other + o), y = out.getFloat(plane * other + o);
-                for (int i = 0; i < len; i++) {
-                    long k = at + i * step;
-                    float pi = p.getFloat(k);
-                    if (dx != null) {
-                        dx.setFloat(k, dx.getFloat(k) + g * pi);
-                    }
-                    if (dw != null) {
-                        dw.setFloat(k, dw.getFloat(k) + g * pi * (x.getFloat(k) - y));
-                    }
+        for (long j = 0; j < a.windows(); j++) {
+            long at = a.start(j);
+            float g = dy.getFloat(j), y = out.getFloat(j);
+            for (int i = 0; i < a.len(); i++) {
+                long k = at + i * a.step();
+                float pi = p.getFloat(k);
+                if (dx != null) {
+                    dx.setFloat(k, dx.getFloat(k) + g * pi);
+                }
+                if (dw != null) {
+                    dw.setFloat(k, dw.getFloat(k) + g * pi * (x.getFloat(k) - y));
                 }
             }
         }

@@ -15,4 +15,14 @@ public record PoolingAxis(long planes, int len, int other, long step, long other
         return dim == 3 ? new PoolingAxis((long) x.dim(0) * x.dim(1), t, f, 1, t, (long) f * t)
                 : new PoolingAxis((long) x.dim(0) * x.dim(1), f, t, t, 1, (long) f * t);
     }
+
+    /** How many windows are pooled: one output each, {@code [planes, other]} in row-major order. */
+    public long windows() {
+        return planes * other;
+    }
+
+    /** Where window {@code j}'s first value sits; its others follow {@link #step} apart. */
+    public long start(long j) {
+        return j / other * planeSize + j % other * otherStep;
+    }
 }

@@ -111,13 +111,13 @@ final class CudaGraphGlue implements AutoCloseable {
      */
     void attentivePool(Tensor x, Tensor w, int dim, Tensor out, Tensor p) {
         PoolingAxis a = PoolingAxis.of(x, dim);
-        l.launch("attentive_pool_forward", l.grid(a.planes() * a.other()), Launcher.BLOCK, l.p(x), l.p(w), l.p(p),
+        l.launch("attentive_pool_forward", l.grid(a.windows()), Launcher.BLOCK, l.p(x), l.p(w), l.p(p),
                 l.p(out), a.planes(), a.len(), a.other(), a.step(), a.otherStep(), a.planeSize());
     }
 
     void attentivePoolBackward(Tensor x, Tensor p, Tensor out, int dim, Tensor dy, Tensor dx, Tensor dw) {
         PoolingAxis a = PoolingAxis.of(x, dim);
-        l.launch("attentive_pool_backward", l.grid(a.planes() * a.other()), Launcher.BLOCK, l.p(x), l.p(p),
+        l.launch("attentive_pool_backward", l.grid(a.windows()), Launcher.BLOCK, l.p(x), l.p(p),
                 l.p(out), l.p(dy), l.p(dx), l.p(dw), a.planes(), a.len(), a.other(), a.step(), a.otherStep(),
                 a.planeSize());
     }
