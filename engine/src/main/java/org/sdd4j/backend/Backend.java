@@ -66,6 +66,10 @@ public interface Backend extends AutoCloseable {
 
     /** Sets every element of {@code t} to {@code value}. */
     default void fill(Tensor t, float value) {
+        if (Float.floatToRawIntBits(value) == 0 && t.device() == org.sdd4j.tensor.Device.CPU) { // all zero bytes
+            t.data().asSlice(0, t.numel() * 4).fill((byte) 0);
+            return;
+        }
         for (long i = 0, n = t.numel(); i < n; i++) {
             t.setFloat(i, value);
         }

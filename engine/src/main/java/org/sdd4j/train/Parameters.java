@@ -1,14 +1,12 @@
 package org.sdd4j.train;
 
 import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Predicate;
-import java.lang.foreign.ValueLayout;
 import org.sdd4j.autograd.Tape;
 import org.sdd4j.backend.Backend;
 import org.sdd4j.checkpoint.StateDict;
@@ -39,6 +37,9 @@ public final class Parameters implements AutoCloseable {
     }
 
     private final Arena arena;
+    /** Host blocks' copies, fills and gradient passes: the plain definitions every backend shares. */
+    private static final Backend HOST = new org.sdd4j.backend.ReferenceBackend();
+
     /** The device backend the blocks live on, or null for host memory. */
     private final Backend device;
     private final Tensor weights;
@@ -103,7 +104,7 @@ public final class Parameters implements AutoCloseable {
                     continue;
                 }
                 Tensor view = w.view(at, t.shape());
-                copy(device, t, view);
+                on(device).copy(t, view);
                 Tensor grad = null;
                 if (isParameterName(e.getKey()) && trainable.test(e.getKey())) {
                     grad = g.view(gat, t.shape());
@@ -140,12 +141,9 @@ public final class Parameters implements AutoCloseable {
         return device == null ? Tensor.zeros(arena, shape) : device.allocate(arena, zero, shape);
     }
 
-    private static void copy(Backend device, Tensor src, Tensor dst) {
-        if (device == null) {
-            dst.copyFrom(src);
-        } else {
-            device.copy(src, dst);
-        }
+    /** Where operations on the blocks run: the device backend, or the host definitions for host blocks. */
+    private static Backend on(Backend device) {
+        return device != null ? device : HOST;
     }
 
     /** The weights as a state dict over this block: build the model from it. */
@@ -176,7 +174,7 @@ public final class Parameters implements AutoCloseable {
         Arena copyArena = Arena.ofShared();
         try {
             Tensor w = block(copyArena, device, weights.numel(), false);
-            copy(device, weights, w);
+            on(device).copy(weights, w);
             List<Entry> list = new ArrayList<>(entries.size());
             Map<String, Tensor> views = new LinkedHashMap<>(stateDict.tensors());
             for (Entry e : entries) {
@@ -207,7 +205,7 @@ public final class Parameters implements AutoCloseable {
         if (other.weights.numel() != weights.numel()) {
             throw new IllegalArgumentException("parameter blocks differ in size");
         }
-        copy(device != null ? device : other.device, other.weights, weights);
+        on(device != null ? device : other.device).copy(other.weights, weights);
     }
 
     /** Marks the trainable parameters on {@code tape} and binds their gradients to this block. */
@@ -222,11 +220,7 @@ public final class Parameters implements AutoCloseable {
 
     /** Sets every gradient to zero (one fill of the gradient block). */
     public void zeroGrad() {
-        if (device == null) {
-            grads.data().fill((byte) 0);
-        } else {
-            device.fill(grads, 0f);
-        }
+        on(device).fill(grads, 0f);
     }
 
     /**
@@ -234,28 +228,12 @@ public final class Parameters implements AutoCloseable {
      * zero), in the order of the entries.
      */
     public double gradientSumOfSquares() {
-        if (device != null) {
-            return device.sumOfSquares(grads);
-        }
-        MemorySegment g = grads.data();
-        double sq = 0;
-        for (long i = 0, n = grads.numel(); i < n; i++) {
-            double v = g.getAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, i);
-            sq += v * v;
-        }
-        return sq;
+        return on(device).sumOfSquares(grads);
     }
 
     /** Multiplies every gradient by {@code coef} (one pass over the gradient block). */
     public void scaleGradients(float coef) {
-        if (device != null) {
-            device.scale(grads, coef, false, grads, false);
-            return;
-        }
-        MemorySegment g = grads.data();
-        for (long i = 0, n = grads.numel(); i < n; i++) {
-            g.setAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, i, g.getAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, i) * coef);
-        }
+        on(device).scale(grads, coef, false, grads, false);
     }
 
     /** A zero-filled tensor shaped as {@code like} where this block lives, in {@code owner} (optimiser state). */
@@ -275,7 +253,7 @@ public final class Parameters implements AutoCloseable {
 
     /** Copies host (or same-device) values into {@code target}, a tensor where this block lives. */
     public void load(Tensor target, Tensor values) {
-        copy(device, values, target);
+        on(device).copy(values, target);
     }
 
     @Override
